@@ -1,0 +1,63 @@
+/** argv → a command name, typed flags and Hydra overrides. No I/O here. */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../errors.ts";
+import { isOverride } from "../pipeline/overrides.ts";
+
+export interface ParsedArgs {
+  command: string;
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  overrides: string[];
+}
+
+const OPTIONS = {
+  config: { type: "string", short: "c" },
+  section: { type: "string", short: "s" },
+  input: { type: "string", short: "i" },
+  output: { type: "string", short: "o" },
+  methods: { type: "string", short: "m" },
+  overwrite: { type: "boolean" },
+  "chunk-rows": { type: "string" },
+  "x-is": { type: "string" },
+  executor: { type: "string" },
+  workers: { type: "string", short: "w" },
+  index: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new ConfigError((err as Error).message, { fix: "run `scembed --help` for the options" });
+  }
+  const [command = "help", ...rest] = parsed.positionals;
+  const overrides = rest.filter(isOverride);
+  const positionals = rest.filter((a) => !isOverride(a));
+  return { command, flags: parsed.values as ParsedArgs["flags"], positionals, overrides };
+}
+
+export function intFlag(value: string | boolean | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`--${name} must be a positive integer, got '${value}'`, { key: name });
+  return n;
+}
+
+export const USAGE = `scembed — add per-cell embeddings (obsm/X_<method>) to AnnData chunk files
+
+usage:
+  scembed embed --input <file.zarr|h5ad> --output <out.zarr> --methods gs,gs10k [--overwrite] [--chunk-rows N] [--x-is auto|lognorm|counts] [++key=value …]
+  scembed embed -c <dataset.yaml> -s <embedding_cpu|embedding_gpu|embedding_preparation> [overrides…]
+  scembed prepare -c <dataset.yaml> [overrides…]
+  scembed run -c <dataset.yaml> [--executor local] [--workers N] [overrides…]
+  scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]
+  scembed inspect <file> [--json]
+  scembed demo
+
+overrides (Hydra style): a.b=value  +a.b=value  ++a.b=value  ~a.b
+exit codes: 0 ok, 1 a task failed, 2 bad usage or config`;

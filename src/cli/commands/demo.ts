@@ -1,0 +1,21 @@
+/** `scembed demo`: the main job on the real dataset shipped in data/, then what it wrote. */
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import type { FileReport } from "../../pipeline/embed-file.ts";
+import type { Logger } from "../../pipeline/logger.ts";
+import { formatInspection, inspectFile } from "../../pipeline/inspect.ts";
+import { embedCommand } from "./embed.ts";
+
+const DEMO_INPUT = fileURLToPath(new URL("../../../data/pbmc_10x_3chem.h5ad", import.meta.url));
+
+export async function demoCommand(log: Logger, out: (text: string) => void): Promise<FileReport[]> {
+  const output = resolve("out/demo/pbmc_10x_3chem.zarr");
+  out(`demo: embedding ${DEMO_INPUT}\n   → ${output} with gs and gs10k`);
+  const reports = await embedCommand(
+    { command: "embed", flags: { input: DEMO_INPUT, output, methods: "gs,gs10k" }, positionals: [], overrides: [] },
+    log,
+  );
+  out("\nwhat the output holds now:\n" + formatInspection(await inspectFile(output)));
+  out(`\nread it in Python: anndata.read_zarr("${output}").obsm["X_gs10k"]`);
+  return reports;
+}

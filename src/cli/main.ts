@@ -1,0 +1,67 @@
+/** The CLI: argv → options → library call. The only place that sets exit codes. */
+import { readFileSync } from "node:fs";
+import { ConfigError, ScembedError } from "../errors.ts";
+import type { FileReport } from "../pipeline/embed-file.ts";
+import { createLogger } from "../pipeline/logger.ts";
+import { parseCommandLine, USAGE } from "./args.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { embedCommand } from "./commands/embed.ts";
+import { inspectCommand } from "./commands/inspect.ts";
+import { printReports } from "./commands/report.ts";
+import { runCommand, taskCommand } from "./commands/run.ts";
+
+const out = (text: string) => process.stdout.write(text + "\n");
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(argv);
+  if (args.flags.version) {
+    out(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
+    return 0;
+  }
+  if (args.flags.help || args.command === "help") {
+    out(USAGE);
+    return 0;
+  }
+  const log = createLogger({ quiet: Boolean(args.flags.quiet) });
+  let reports: FileReport[];
+  switch (args.command) {
+    case "embed":
+      reports = await embedCommand(args, log);
+      break;
+    case "prepare":
+      reports = await embedCommand(args, log, true);
+      break;
+    case "run":
+      reports = await runCommand(args, log);
+      break;
+    case "task":
+      reports = await taskCommand(args, log);
+      break;
+    case "demo":
+      reports = await demoCommand(log, out);
+      break;
+    case "inspect":
+      await inspectCommand(args, out);
+      return 0;
+    default:
+      throw new ConfigError(`unknown command '${args.command}'`, { fix: "run `scembed --help`" });
+  }
+  const failures = printReports(reports, out);
+  if (failures > 0) process.stderr.write(`${failures} embedding(s) failed; see the messages above\n`);
+  return failures > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof ScembedError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`internal error: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  }
+}

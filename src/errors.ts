@@ -1,0 +1,58 @@
+/**
+ * Every failure the library reports is one of these tagged classes. Each names the file and the key
+ * it concerns and says how to fix it; only src/cli/ turns them into exit codes.
+ */
+export interface ErrorContext {
+  file?: string;
+  key?: string;
+  fix?: string;
+  cause?: unknown;
+}
+
+export class ScembedError extends Error {
+  readonly tag: string = "ScembedError";
+  readonly file?: string;
+  readonly key?: string;
+  readonly fix?: string;
+
+  constructor(message: string, ctx: ErrorContext = {}) {
+    super(composeMessage(message, ctx), ctx.cause === undefined ? undefined : { cause: ctx.cause });
+    this.file = ctx.file;
+    this.key = ctx.key;
+    this.fix = ctx.fix;
+  }
+}
+
+/** The input data is missing, unreadable or not what a method needs. */
+export class InputError extends ScembedError {
+  override readonly tag = "InputError";
+}
+
+/** The configuration or the command line is wrong: exit code 2. */
+export class ConfigError extends ScembedError {
+  override readonly tag = "ConfigError";
+}
+
+/** Another process holds a lock for too long. */
+export class LockError extends ScembedError {
+  override readonly tag = "LockError";
+}
+
+function composeMessage(message: string, ctx: ErrorContext): string {
+  const where = [ctx.file, ctx.key && `key '${ctx.key}'`].filter(Boolean).join(", ");
+  let text = where ? `${where}: ${message}` : message;
+  if (ctx.fix) text += `\n  fix: ${ctx.fix}`;
+  return text;
+}
+
+/** Adds the file and key to an unexpected error thrown while reading one element. */
+export function withLocation(err: unknown, file: string, key: string): ScembedError {
+  if (err instanceof ScembedError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new InputError(`cannot read: ${msg}`, {
+    file,
+    key,
+    fix: "the file may be corrupt or truncated; re-create it from its source",
+    cause: err,
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * What every embedding method provides. `prepare` does the per-file (or dataset-level, cached)
+ * setup and returns an embedder; `embed` maps one block of rows to one block of output rows.
+ */
+import type { AnnDataReader } from "../anndata/anndata-reader.ts";
+import type { CsrBlock } from "../numerics/csr.ts";
+import type { Logger } from "../pipeline/logger.ts";
+
+export type Hardware = "cpu" | "gpu";
+
+/** What a method reads from each row block. */
+export type MethodInput = "lognorm";
+
+export interface MethodContext {
+  reader: AnnDataReader;
+  /** `init_kwargs` merged with `init_kwargs_<method>` */
+  initKwargs: Record<string, unknown>;
+  /** `embedding_dim_map[method]`, when configured */
+  configuredDim?: number;
+  log: Logger;
+}
+
+export interface Embedder {
+  readonly dim: number;
+  readonly input: MethodInput;
+  embed(block: CsrBlock): Float32Array;
+}
+
+export interface EmbeddingMethod {
+  readonly name: string;
+  readonly hardware: Hardware;
+  readonly description: string;
+  /** the output width when it is known without reading the file */
+  expectedDim(configuredDim?: number): number | undefined;
+  /** what the file must contain, for `inspect` */
+  readonly requires: readonly string[];
+  prepare(ctx: MethodContext): Promise<Embedder>;
+  /** whether a file holds what this method needs, without computing anything */
+  check(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }>;
+}

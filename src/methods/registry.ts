@@ -1,0 +1,27 @@
+/** The one table of embedding methods. A new method is one file plus one line here. */
+import { ConfigError } from "../errors.ts";
+import { gs } from "./gs.ts";
+import { gs10k } from "./gs10k.ts";
+import type { EmbeddingMethod } from "./method.ts";
+
+const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
+  ["gs", gs],
+  ["gs10k", gs10k],
+]);
+
+/** Methods of the reference pipeline that this version does not implement yet. */
+const PLANNED = ["hvg", "pca", "scvi_fm", "geneformer", "geneformer-v1"];
+
+export function methodNames(): string[] {
+  return [...METHODS.keys()];
+}
+
+export function getMethod(name: string, where = "methods"): EmbeddingMethod {
+  const m = METHODS.get(name);
+  if (m) return m;
+  const planned = PLANNED.includes(name);
+  throw new ConfigError(
+    planned ? `method '${name}' is not implemented in this version` : `unknown method '${name}'`,
+    { key: where, fix: `use one of: ${methodNames().join(", ")}` },
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * The dataset YAML, as the reference's Hydra configs write it. Unknown top-level sections
+ * (preprocessing, dataset_creation, …) are kept and ignored; embedding sections are validated.
+ */
+import { z } from "zod";
+
+export const SECTION_NAMES = ["embedding_preparation", "embedding_cpu", "embedding_gpu"] as const;
+export type SectionName = (typeof SECTION_NAMES)[number];
+
+const compressor = z.object({ id: z.string() }).catchall(z.unknown());
+
+export const sectionSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    methods: z.array(z.string()).default([]),
+    batch_size: z.number().int().positive().default(128),
+    chunk_rows: z.number().int().positive().default(16384),
+    overwrite: z.boolean().default(false),
+    input_format: z.enum(["auto", "h5ad", "zarr"]).default("auto"),
+    output_format: z.enum(["zarr", "h5ad"]).default("zarr"),
+    embedding_dim_map: z.record(z.string(), z.number().int().positive()).nullable().default({}),
+    input_files: z.array(z.string()).nullable().default(null),
+    output_dir: z.string().nullable().default(null),
+    batch_key: z.string().nullable().optional(),
+    init_kwargs: z.record(z.string(), z.unknown()).nullable().default(null),
+    x_is: z.enum(["auto", "lognorm", "counts"]).default("auto"),
+    compressor: compressor.optional(),
+    memory_gb: z.number().positive().optional(),
+    execution_location: z.string().optional(),
+  })
+  .catchall(z.unknown());
+
+export type Section = z.infer<typeof sectionSchema>;
+
+export const configSchema = z
+  .object({
+    dataset: z.object({ name: z.string().min(1) }).catchall(z.unknown()).optional(),
+    batch_key: z.string().nullable().optional(),
+    split_dataset: z.boolean().default(true),
+    base_file_path: z.string().nullable().optional(),
+    workflow_dir: z.string().nullable().optional(),
+    embedding_preparation: sectionSchema.optional(),
+    embedding_cpu: sectionSchema.optional(),
+    embedding_gpu: sectionSchema.optional(),
+  })
+  .catchall(z.unknown());
+
+export type Config = z.infer<typeof configSchema>;

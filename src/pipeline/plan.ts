@@ -1,0 +1,45 @@
+/** Config section → one task per input file: plain data that a worker or an array job can run. */
+import type { CompressorConfig } from "../store/codecs.ts";
+import { getSection, initKwargsFor } from "./config-load.ts";
+import type { Config, SectionName } from "./config-schema.ts";
+import type { XIs } from "./expression-source.ts";
+import { logPathFor, outputPathFor, resolveInputFiles, resolveOutputDir } from "./paths.ts";
+
+export interface Task {
+  section: SectionName;
+  index: number;
+  input: string;
+  output: string;
+  logFile?: string;
+  methods: string[];
+  prepareOnly: boolean;
+  chunkRows: number;
+  overwrite: boolean;
+  xIs: XIs;
+  dimMap: Record<string, number>;
+  initKwargs: Record<string, Record<string, unknown>>;
+  compressor?: CompressorConfig;
+}
+
+export function planSection(config: Config, name: SectionName): Task[] {
+  const section = getSection(config, name);
+  if (!section.enabled || section.methods.length === 0) return [];
+  const inputs = resolveInputFiles(config, name, section);
+  const outputDir = resolveOutputDir(config, name, section);
+  const prepareOnly = name === "embedding_preparation" || config["prepare_only"] === true;
+  return inputs.map((input, index) => ({
+    section: name,
+    index,
+    input,
+    output: outputPathFor(input, outputDir),
+    logFile: logPathFor(input, outputDir, name),
+    methods: [...section.methods],
+    prepareOnly,
+    chunkRows: section.chunk_rows,
+    overwrite: section.overwrite,
+    xIs: section.x_is,
+    dimMap: { ...(section.embedding_dim_map ?? {}) },
+    initKwargs: Object.fromEntries(section.methods.map((m) => [m, initKwargsFor(section, m)])),
+    compressor: section.compressor as CompressorConfig | undefined,
+  }));
+}

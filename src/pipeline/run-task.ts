@@ -1,0 +1,59 @@
+/** Runs one planned task in this process: prepare only, or prepare and embed. */
+import { basename, dirname } from "node:path";
+import { AnnDataReader } from "../anndata/anndata-reader.ts";
+import { getMethod } from "../methods/registry.ts";
+import { embedFile, obsmKey, type FileReport, type MethodResult } from "./embed-file.ts";
+import type { Logger } from "./logger.ts";
+import type { Task } from "./plan.ts";
+
+export async function runTask(task: Task, parent: Logger, progress = false): Promise<FileReport> {
+  const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
+  log.info(`${task.prepareOnly ? "prepare" : "embed"} ${task.methods.join(", ")} → ${task.output}`);
+  try {
+    if (task.prepareOnly) return await prepareOnly(task, log);
+    return await embedFile({
+      input: task.input,
+      output: task.output,
+      methods: task.methods,
+      chunkRows: task.chunkRows,
+      overwrite: task.overwrite,
+      xIs: task.xIs,
+      dimMap: task.dimMap,
+      initKwargs: (m) => task.initKwargs[m] ?? {},
+      compressor: task.compressor,
+      log,
+      progress,
+    });
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    log.error(error.message);
+    return {
+      input: task.input,
+      output: task.output,
+      nObs: 0,
+      results: task.methods.map((m) => ({ method: m, key: obsmKey(m), status: "failed", detail: error.message, error })),
+    };
+  }
+}
+
+/** The preparation phase: check inputs and build per-file resources; writes no embedding. */
+async function prepareOnly(task: Task, log: Logger): Promise<FileReport> {
+  const reader = await AnnDataReader.open(task.input);
+  const results: MethodResult[] = [];
+  try {
+    for (const name of task.methods) {
+      const started = Date.now();
+      try {
+        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], log });
+        results.push({ method: name, key: obsmKey(name), status: "written", detail: `prepared (dim ${embedder.dim})`, seconds: (Date.now() - started) / 1000 });
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        log.error(`${name}: preparation failed: ${error.message}`);
+        results.push({ method: name, key: obsmKey(name), status: "failed", detail: error.message, error });
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  return { input: task.input, output: task.output, nObs: reader.nObs, results };
+}

@@ -1,0 +1,120 @@
+/**
+ * An .h5ad (HDF5) file as a TreeReader, through h5wasm's Node build: reads are hyperslab slices
+ * straight from the file, so memory stays bounded by the rows asked for.
+ */
+import h5wasm from "h5wasm/node";
+import { InputError } from "../errors.ts";
+import type { ArrayData, Dtype } from "./dtype.ts";
+import type { ArrayNode, Attrs, TreeNode, TreeReader } from "./tree.ts";
+
+type H5File = InstanceType<typeof h5wasm.File>;
+type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Entity = ReturnType<H5File["get"]>;
+
+const LZF_FILTER_ID = 32000;
+
+let ready: Promise<unknown> | undefined;
+export async function openH5(path: string): Promise<H5Tree> {
+  ready ??= h5wasm.ready;
+  await ready;
+  return new H5Tree(path, new h5wasm.File(path, "r"));
+}
+
+export class H5Tree implements TreeReader {
+  readonly format = "h5ad";
+  constructor(readonly path: string, private readonly file: H5File) {}
+
+  async get(key: string): Promise<TreeNode | undefined> {
+    let entity: H5Entity;
+    try {
+      entity = key === "" ? this.file : this.file.get(key);
+    } catch {
+      return undefined;
+    }
+    if (!entity) return undefined;
+    const attrs = readAttrs(entity as { attrs: Record<string, { value: unknown }> });
+    if (entity instanceof h5wasm.Group) {
+      const group = entity;
+      return { kind: "group", key, attrs, keys: async () => group.keys().slice().sort() };
+    }
+    if (entity instanceof h5wasm.Dataset) return new H5Array(this.path, key, entity, attrs);
+    return undefined;
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+class H5Array implements ArrayNode {
+  readonly kind = "array";
+  readonly shape: number[];
+  readonly dtype: Dtype;
+  readonly chunkRows: number;
+
+  constructor(private readonly file: string, readonly key: string, private readonly ds: H5Dataset, readonly attrs: Attrs) {
+    const meta = ds.metadata;
+    if (ds.filters.some((f) => f.id === LZF_FILTER_ID)) {
+      throw new InputError("LZF-compressed HDF5 datasets cannot be read here", {
+        file,
+        key,
+        fix: "re-save the file with gzip: adata.write_h5ad(path, compression='gzip')",
+      });
+    }
+    this.shape = ds.shape ?? [];
+    this.dtype = h5Dtype(meta, file, key);
+    this.chunkRows = this.shape.length === 0 ? 1 : (meta.chunks?.[0] ?? Math.min(this.shape[0]!, 65536));
+  }
+
+  async readAll(): Promise<ArrayData> {
+    if (this.shape.length === 0) {
+      const v = this.ds.value;
+      return typeof v === "string" ? [v] : (toArrayData(v) as ArrayData);
+    }
+    return this.read(0, this.shape[0]!);
+  }
+
+  async read(start: number, stop: number): Promise<ArrayData> {
+    if (this.shape.length === 0) return this.readAll();
+    if (start === stop) return this.dtype === "|O" ? [] : (toArrayData(new Float32Array(0)) as ArrayData);
+    const ranges: [number, number][] = [[start, stop], ...this.shape.slice(1).map((n): [number, number] => [0, n])];
+    const v = this.ds.slice(ranges);
+    const out = toArrayData(v);
+    if (this.dtype === "|b1" && out instanceof Int8Array) return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return out as ArrayData;
+  }
+}
+
+function toArrayData(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(String);
+  return v;
+}
+
+function h5Dtype(meta: H5Dataset["metadata"], file: string, key: string): Dtype {
+  const { type, size, signed } = meta;
+  if (type === 3) return "|O";
+  if (type === 1 && (size === 4 || size === 8)) return size === 4 ? "<f4" : "<f8";
+  if (type === 0) {
+    const k = signed ? "i" : "u";
+    return (size === 1 ? `|${k}1` : `<${k}${size}`) as Dtype;
+  }
+  // anndata writes booleans as an HDF5 enum of int8
+  if (type === 8 && size === 1) return "|b1";
+  throw new InputError(`unsupported HDF5 datatype (class ${type}, ${size} bytes)`, { file, key });
+}
+
+function readAttrs(entity: { attrs: Record<string, { value: unknown }> }): Attrs {
+  const out: Attrs = {};
+  for (const [name, attr] of Object.entries(entity.attrs)) out[name] = jsonValue(attr.value);
+  // h5py stores numpy bools as an enum that h5wasm reads as 0/1; anndata's `ordered` must be a bool
+  if (typeof out["ordered"] === "number") out["ordered"] = out["ordered"] !== 0;
+  return out;
+}
+
+/** HDF5 attribute values as plain JSON: typed arrays become lists, bigints numbers. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
+  if (Array.isArray(v)) return v.map(jsonValue);
+  return v;
+}

@@ -1,0 +1,17 @@
+/** Where the test data lives: the repo's data/ and the shared reference folder beside the repo. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const SHARED = resolve(REPO, "../shared");
+export const REAL = join(SHARED, "data/real");
+export const FIXTURES = join(SHARED, "fixtures");
+export const CLI = join(REPO, "bin/scembed.js");
+
+export function tempDir(t: { after(fn: () => void): void }, name = "scembed-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), name));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

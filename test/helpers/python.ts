@@ -1,0 +1,21 @@
+/** Runs Debian's Python (with python3-anndata), the interop oracle, and parses its JSON answer. */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+export const PYTHON = "/usr/bin/python3";
+
+export function anndataAvailable(): boolean {
+  if (!existsSync(PYTHON)) return false;
+  try {
+    execFileSync(PYTHON, ["-c", "import anndata, zarr"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function python<T = unknown>(script: string, args: string[] = []): T {
+  const out = execFileSync(PYTHON, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+  const last = out.trim().split("\n").pop()!;
+  return JSON.parse(last) as T;
+}

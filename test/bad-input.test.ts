@@ -59,7 +59,7 @@ test("a file that is not AnnData", (t) => {
 test("X neither counts nor log-normalized, and no layers['counts']", async (t) => {
   const dir = tempDir(t);
   const input = await synthetic(dir, { withCounts: false, x: "lognorm" });
-  await editChunk(join(input, "X/data"), "0", (v) => v.forEach((x, i) => (v[i] = x - 1))); // as if scaled
+  await editChunk(join(input, "X/data"), "0", (v) => v.forEach((x, i) => (v[i] = x - 6))); // as if scaled (z-scores)
   const r = embed(input, join(dir, "o.zarr"));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /key 'layers\/counts'.*neither raw counts nor log-normalized/s);

@@ -1,6 +1,7 @@
 /** The CLI: argv → options → library call. The only place that sets exit codes. */
 import { readFileSync } from "node:fs";
 import { ConfigError, ScembedError } from "../errors.ts";
+import { packagePath } from "../package-root.ts";
 import type { FileReport } from "../pipeline/embed-file.ts";
 import { createLogger } from "../pipeline/logger.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
@@ -15,7 +16,7 @@ const out = (text: string) => process.stdout.write(text + "\n");
 async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv);
   if (args.flags.version) {
-    out(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version);
+    out(JSON.parse(readFileSync(packagePath("package.json"), "utf8")).version);
     return 0;
   }
   if (args.flags.help || args.command === "help") {

@@ -12,7 +12,8 @@ import type { Task } from "../pipeline/plan.ts";
 import type { Executor } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./worker-protocol.ts";
 
-const WORKER = fileURLToPath(new URL("./worker-main.ts", import.meta.url));
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const WORKER = fileURLToPath(new URL(`./worker-main${EXT}`, import.meta.url));
 
 export interface LocalOptions {
   workers?: number;
@@ -43,7 +44,6 @@ async function runPool(tasks: Task[], workers: number, log: Logger, quiet: boole
 function runInWorker(task: Task, log: Logger, quiet: boolean): Promise<FileReport> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(WORKER, [], {
-      execArgv: ["--import", import.meta.resolve("tsx")],
       env: { ...process.env, SCEMBED_QUIET: quiet ? "1" : "0" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

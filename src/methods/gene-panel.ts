@@ -3,7 +3,7 @@
  * in list order, matched by `var['ensembl_id']` (first match), zero where a gene is absent.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../package-root.ts";
 import { InputError } from "../errors.ts";
 import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { gatherColumns } from "../numerics/gather.ts";
@@ -16,7 +16,7 @@ export function readGeneList(path: string): string[] {
 }
 
 export function shippedGeneList(name: string): string {
-  return fileURLToPath(new URL(`../../resources/gene-lists/${name}.txt`, import.meta.url));
+  return packagePath("resources", "gene-lists", `${name}.txt`);
 }
 
 /** For each list position, the var column holding that gene, or -1. */

@@ -32,7 +32,7 @@ export interface FileJob {
   progress?: boolean;
 }
 
-export type MethodStatus = "written" | "skipped" | "failed";
+export type MethodStatus = "written" | "prepared" | "skipped" | "failed";
 
 export interface MethodResult {
   method: string;

@@ -45,7 +45,7 @@ async function prepareOnly(task: Task, log: Logger): Promise<FileReport> {
       const started = Date.now();
       try {
         const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], log });
-        results.push({ method: name, key: obsmKey(name), status: "written", detail: `prepared (dim ${embedder.dim})`, seconds: (Date.now() - started) / 1000 });
+        results.push({ method: name, key: obsmKey(name), status: "prepared", detail: `dim ${embedder.dim}`, seconds: (Date.now() - started) / 1000 });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         log.error(`${name}: preparation failed: ${error.message}`);

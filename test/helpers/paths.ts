@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../src/package-root.ts";
 
-export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const REPO = packagePath();
 export const SHARED = resolve(REPO, "../shared");
 export const REAL = join(SHARED, "data/real");
 export const FIXTURES = join(SHARED, "fixtures");

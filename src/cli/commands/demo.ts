@@ -1,12 +1,12 @@
 /** `scembed demo`: the main job on the real dataset shipped in data/, then what it wrote. */
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../package-root.ts";
 import { resolve } from "node:path";
 import type { FileReport } from "../../pipeline/embed-file.ts";
 import type { Logger } from "../../pipeline/logger.ts";
 import { formatInspection, inspectFile } from "../../pipeline/inspect.ts";
 import { embedCommand } from "./embed.ts";
 
-const DEMO_INPUT = fileURLToPath(new URL("../../../data/pbmc_10x_3chem.h5ad", import.meta.url));
+const DEMO_INPUT = packagePath("data", "pbmc_10x_3chem.h5ad");
 
 export async function demoCommand(log: Logger, out: (text: string) => void): Promise<FileReport[]> {
   const output = resolve("out/demo/pbmc_10x_3chem.zarr");

@@ -50,8 +50,9 @@ for (const method of ["gs", "gs10k"]) {
       const log = memoryLogger();
       const embedder = await getMethod(method).prepare({ reader, initKwargs: {}, log });
       const block = logNormalize(await (await reader.matrix("X")).readRows(0, 200));
-      const got = embedder.embed(block);
       const D = embedder.dim;
+      const got = new Float32Array(200 * D);
+      embedder.embed(block, got);
       assert.equal(D, columns.length);
 
       const indptr = readNpy(join(dir, "first200_csr_indptr.npy")).data as BigInt64Array;

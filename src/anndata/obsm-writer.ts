@@ -27,23 +27,35 @@ export interface ObsmWriterOptions {
   key: string;
   nObs: number;
   dim: number;
+  /** rows per zarr chunk; blocks handed to `nextRows` must tile it */
   chunkRows: number;
   compressor?: CompressorConfig;
 }
 
+/**
+ * Rows are produced in place: `nextRows(n)` lends a zeroed view of the chunk buffer, `advance(n)`
+ * takes it. A full chunk is encoded and written while the next one fills (two buffers, at most
+ * one write in flight), so memory stays at two chunks.
+ */
 export class ObsmWriter {
   private rowsWritten = 0;
   private buffered = 0;
   private chunkIndex = 0;
-  private readonly buffer: Float32Array;
+  private buffer: Float32Array;
+  private spare: Float32Array;
+  private pending: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly opts: ObsmWriterOptions,
     private readonly tempDir: string,
     private readonly array: ZarrArrayWriter,
-    readonly chunkRows: number,
   ) {
-    this.buffer = new Float32Array(chunkRows * opts.dim);
+    this.buffer = new Float32Array(opts.chunkRows * opts.dim);
+    this.spare = new Float32Array(opts.chunkRows * opts.dim);
+  }
+
+  get chunkRows(): number {
+    return this.opts.chunkRows;
   }
 
   static async begin(opts: ObsmWriterOptions): Promise<ObsmWriter> {
@@ -57,42 +69,46 @@ export class ObsmWriter {
       await removeAbandonedTemps(obsmDir, opts.key);
     });
     const tempDir = siblingTempPath(finalDir, "writing");
-    const chunkRows = obsmChunkRows(opts.chunkRows, opts.dim, opts.nObs);
     const array = await ZarrArrayWriter.create(tempDir, {
       shape: [opts.nObs, opts.dim],
-      chunks: [chunkRows, opts.dim],
+      chunks: [opts.chunkRows, opts.dim],
       dtype: "<f4",
       compressor: opts.compressor,
       attrs: { ...ARRAY_ENCODING },
     });
-    return new ObsmWriter(opts, tempDir, array, chunkRows);
+    return new ObsmWriter(opts, tempDir, array);
   }
 
-  /** Appends `rows` rows (row-major, `dim` wide). */
-  async write(values: Float32Array, rows: number): Promise<void> {
-    const { dim } = this.opts;
-    if (values.length !== rows * dim) throw new Error(`expected ${rows * dim} values, got ${values.length}`);
-    if (this.rowsWritten + this.buffered + rows > this.opts.nObs) throw new Error(`more than ${this.opts.nObs} rows written to ${this.opts.key}`);
-    let offset = 0;
-    while (offset < rows) {
-      const take = Math.min(rows - offset, this.chunkRows - this.buffered);
-      this.buffer.set(values.subarray(offset * dim, (offset + take) * dim), this.buffered * dim);
-      this.buffered += take;
-      offset += take;
-      if (this.buffered === this.chunkRows) await this.flush();
-    }
+  /** A zeroed, writable view of the next `rows` rows (row-major, `dim` wide). */
+  nextRows(rows: number): Float32Array {
+    const { dim, nObs } = this.opts;
+    if (this.buffered + rows > this.opts.chunkRows) throw new Error(`a block of ${rows} rows straddles a chunk of ${this.opts.chunkRows}`);
+    if (this.rowsWritten + this.buffered + rows > nObs) throw new Error(`more than ${nObs} rows written to ${this.opts.key}`);
+    const view = this.buffer.subarray(this.buffered * dim, (this.buffered + rows) * dim);
+    view.fill(0);
+    return view;
+  }
+
+  /** Takes the `rows` rows last lent by `nextRows`. */
+  async advance(rows: number): Promise<void> {
+    this.buffered += rows;
+    if (this.buffered === this.opts.chunkRows || this.rowsWritten + this.buffered === this.opts.nObs) await this.flush();
   }
 
   private async flush(): Promise<void> {
     if (this.buffered === 0) return;
-    await this.array.writeChunk([this.chunkIndex, 0], this.buffer.subarray(0, this.buffered * this.opts.dim));
-    this.chunkIndex++;
+    await this.pending;
+    const full = this.buffer.subarray(0, this.buffered * this.opts.dim);
+    const index = this.chunkIndex++;
+    this.pending = this.array.writeChunk([index, 0], full);
     this.rowsWritten += this.buffered;
     this.buffered = 0;
+    [this.buffer, this.spare] = [this.spare, this.buffer];
   }
 
   async commit(): Promise<void> {
     await this.flush();
+    await this.pending;
     const { store, key, nObs } = this.opts;
     if (this.rowsWritten !== nObs) {
       throw new ScembedError(`only ${this.rowsWritten} of ${nObs} rows were produced`, { file: store, key: `obsm/${key}` });
@@ -113,6 +129,7 @@ export class ObsmWriter {
   }
 
   async abort(): Promise<void> {
+    await this.pending.catch(() => {});
     await rm(this.tempDir, { recursive: true, force: true });
   }
 }

@@ -67,7 +67,7 @@ export function genePanelMethod(name: string, listFile: string, description: str
         if (col >= 0 && target[col] === -1) target[col] = pos;
       });
       const dim = genes.length;
-      return { dim, input: "lognorm", embed: (block) => gatherColumns(block, target, dim) };
+      return { dim, input: "lognorm", embed: (block, out) => void gatherColumns(block, target, dim, out) };
     },
   };
 }

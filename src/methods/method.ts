@@ -23,7 +23,8 @@ export interface MethodContext {
 export interface Embedder {
   readonly dim: number;
   readonly input: MethodInput;
-  embed(block: CsrBlock): Float32Array;
+  /** writes block.rows × dim values into `out` (row-major, zeroed by the caller) */
+  embed(block: CsrBlock, out: Float32Array): void;
 }
 
 export interface EmbeddingMethod {

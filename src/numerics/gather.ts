@@ -2,11 +2,10 @@
 import type { CsrBlock } from "./csr.ts";
 
 /**
- * `target[c]` is the output column of input column c, or -1 to drop it. Returns rows × width
- * float32, zero where no input column maps.
+ * `target[c]` is the output column of input column c, or -1 to drop it. Fills `out`
+ * (rows × width, row-major, zeroed beforehand); columns no input maps to stay zero.
  */
-export function gatherColumns(block: CsrBlock, target: Int32Array, width: number): Float32Array {
-  const out = new Float32Array(block.rows * width);
+export function gatherColumns(block: CsrBlock, target: Int32Array, width: number, out: Float32Array): Float32Array {
   const { indptr, indices, data } = block;
   for (let r = 0; r < block.rows; r++) {
     const base = r * width;

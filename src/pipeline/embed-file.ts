@@ -99,18 +99,28 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
     const source = await chooseExpressionSource(reader, job.xIs);
     log.info(`expression: ${source.reason}`);
 
-    const active: Active[] = [];
+    const prepared: { method: EmbeddingMethod; embedder: Embedder }[] = [];
     for (const method of toRun) {
       try {
-        const init = job.initKwargs(method.name);
-        const embedder = await method.prepare({ reader, initKwargs: init, configuredDim: job.dimMap[method.name], log });
-        const writer = await ObsmWriter.begin({ store: job.output, key: obsmKey(method.name), nObs: reader.nObs, dim: embedder.dim, chunkRows: job.chunkRows, compressor: job.compressor });
+        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], log });
+        prepared.push({ method, embedder });
+      } catch (err) {
+        fail(method.name, err);
+      }
+    }
+    // one block size for all methods; each method's chunks are whole multiples of it
+    const blockRows = Math.min(...prepared.map((p) => obsmChunkRows(job.chunkRows, p.embedder.dim, reader.nObs)));
+    const active: Active[] = [];
+    for (const { method, embedder } of prepared) {
+      try {
+        const chunkRows = blockRows * Math.max(1, Math.floor(obsmChunkRows(job.chunkRows, embedder.dim, reader.nObs) / blockRows));
+        const writer = await ObsmWriter.begin({ store: job.output, key: obsmKey(method.name), nObs: reader.nObs, dim: embedder.dim, chunkRows, compressor: job.compressor });
         active.push({ method, embedder, writer, started: Date.now() });
       } catch (err) {
         fail(method.name, err);
       }
     }
-    await streamBlocks(job, reader.nObs, source.readLognorm, active, fail);
+    await streamBlocks(job, reader.nObs, blockRows, source.readLognorm, active, fail);
     for (const a of active) {
       try {
         await a.writer.commit();
@@ -131,12 +141,12 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
 async function streamBlocks(
   job: FileJob,
   nObs: number,
+  blockRows: number,
   read: (r0: number, r1: number) => Promise<import("../numerics/csr.ts").CsrBlock>,
   active: Active[],
   fail: (method: string, err: unknown) => void,
 ): Promise<void> {
   if (active.length === 0) return;
-  const blockRows = Math.min(...active.map((a) => obsmChunkRows(job.chunkRows, a.embedder.dim, nObs)));
   const progress = job.progress ? createProgress(job.input, nObs) : undefined;
   for (let r0 = 0; r0 < nObs && active.length > 0; r0 += blockRows) {
     const r1 = Math.min(nObs, r0 + blockRows);
@@ -152,7 +162,8 @@ async function streamBlocks(
     }
     for (const a of [...active]) {
       try {
-        await a.writer.write(a.embedder.embed(block), r1 - r0);
+        a.embedder.embed(block, a.writer.nextRows(r1 - r0));
+        await a.writer.advance(r1 - r0);
       } catch (err) {
         active.splice(active.indexOf(a), 1);
         await a.writer.abort();

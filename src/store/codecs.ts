@@ -2,7 +2,8 @@
  * zarr v2 compressors and the vlen-utf8 filter. Blosc, zstd and lz4 come from numcodecs (wasm);
  * gzip and zlib use node:zlib, which also encodes (numcodecs' own are decode-only in zarrita).
  */
-import { gunzipSync, gzipSync, inflateSync, deflateSync } from "node:zlib";
+import { gunzip, gzip, inflate, deflate } from "node:zlib";
+import { promisify } from "node:util";
 import Blosc from "numcodecs/blosc";
 import Zstd from "numcodecs/zstd";
 import LZ4 from "numcodecs/lz4";
@@ -16,6 +17,9 @@ export interface BytesCodec {
   encode(bytes: Uint8Array): Promise<Uint8Array>;
   decode(bytes: Uint8Array): Promise<Uint8Array>;
 }
+
+const gzipAsync = promisify(gzip), gunzipAsync = promisify(gunzip);
+const deflateAsync = promisify(deflate), inflateAsync = promisify(inflate);
 
 const identity: BytesCodec = { encode: async (b) => b, decode: async (b) => b };
 
@@ -33,10 +37,11 @@ export function compressorFor(config: CompressorConfig | null): BytesCodec {
         decode: async (b) => new Uint8Array(await codec.decode(b)),
       };
     }
+    // node's zlib runs on the libuv thread pool: compression overlaps with the next block's work
     case "gzip":
-      return { encode: async (b) => gzipSync(b, { level }), decode: async (b) => gunzipSync(b) };
+      return { encode: (b) => gzipAsync(b, { level }), decode: (b) => gunzipAsync(b) };
     case "zlib":
-      return { encode: async (b) => deflateSync(b, { level }), decode: async (b) => inflateSync(b) };
+      return { encode: (b) => deflateAsync(b, { level }), decode: (b) => inflateAsync(b) };
     default:
       throw new Error(`unsupported zarr compressor '${config.id}' (supported: blosc, zstd, lz4, gzip, zlib)`);
   }

@@ -6,8 +6,11 @@ import { encodeFixedUnicode, type Dtype, type NumericArray } from "./dtype.ts";
 import type { Attrs } from "./tree.ts";
 import type { ZarrArrayMeta } from "./zarr-array.ts";
 
-/** zstd at level 3: read by numcodecs ≥ 0.6, so by every anndata that reads zarr. */
-export const DEFAULT_COMPRESSOR: CompressorConfig = { id: "zstd", level: 3 };
+/**
+ * gzip level 1: read by every numcodecs, so by every anndata that reads zarr; encoded by node's
+ * native zlib off the main thread (the wasm zstd/blosc encoders copy their input byte by byte).
+ */
+export const DEFAULT_COMPRESSOR: CompressorConfig = { id: "gzip", level: 1 };
 
 const json = (v: unknown) => JSON.stringify(v, null, 4);
 

@@ -10,7 +10,8 @@ import { logNormalize } from "../src/numerics/lognorm.ts";
 import { memoryLogger } from "../src/pipeline/logger.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { readNpy } from "./helpers/npy.ts";
-import { FIXTURES, REAL } from "./helpers/paths.ts";
+import { FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
+import { testDataset } from "./helpers/dataset.ts";
 
 const INPUTS = ["pbmc_10x_3chem.h5ad", "pbmc_10x_3chem.zarr"];
 
@@ -40,7 +41,7 @@ test("lognorm of the counts matches scanpy's log1p(normalize_total) (fixture)", 
 
 for (const method of ["gs", "gs10k"]) {
   for (const input of INPUTS) {
-    test(`${method} on ${input} matches the fixture (gene columns exact, values 1e-6)`, async () => {
+    test(`${method} on ${input} matches the fixture (gene columns exact, values 1e-6)`, async (t) => {
       const dir = join(FIXTURES, method, "pbmc_10x_3chem");
       const reader = await AnnDataReader.open(join(REAL, input));
       const { ids } = await ensemblIds(reader);
@@ -48,7 +49,7 @@ for (const method of ["gs", "gs10k"]) {
       assert.deepEqual(columns, readNpy(join(dir, "gene_columns.npy")).data);
 
       const log = memoryLogger();
-      const embedder = await getMethod(method).prepare({ reader, initKwargs: {}, log });
+      const embedder = await getMethod(method).prepare({ reader, initKwargs: {}, log, dataset: testDataset([join(REAL, input)], tempDir(t)) });
       const block = logNormalize(await (await reader.matrix("X")).readRows(0, 200));
       const D = embedder.dim;
       const got = new Float32Array(200 * D);

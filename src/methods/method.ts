@@ -11,6 +11,31 @@ export type Hardware = "cpu" | "gpu";
 /** What a method reads from each row block. */
 export type MethodInput = "lognorm";
 
+/** One file of a dataset, as a dataset-level scan sees it. */
+export interface ExpressionFile {
+  path: string;
+  nObs: number;
+  nVars: number;
+  varNames: string[];
+  obsColumn(name: string): Promise<unknown[]>;
+}
+
+export interface ScanVisitor {
+  begin?(file: ExpressionFile): Promise<void>;
+  block(block: CsrBlock, r0: number): void;
+}
+
+/** The dataset a file belongs to, for dataset-level preparation (HVG selection, PCA fit). */
+export interface DatasetContext {
+  /** every input file of the dataset, in plan order */
+  files: string[];
+  /** where preparation artifacts live (never inside the input tree) */
+  cacheDir: string;
+  batchKey?: string | null;
+  /** streams one file's log-normalized expression in row blocks; `begin` runs before the first */
+  scan(path: string, visit: ScanVisitor): Promise<void>;
+}
+
 export interface MethodContext {
   reader: AnnDataReader;
   /** `init_kwargs` merged with `init_kwargs_<method>` */
@@ -18,6 +43,7 @@ export interface MethodContext {
   /** `embedding_dim_map[method]`, when configured */
   configuredDim?: number;
   log: Logger;
+  dataset: DatasetContext;
 }
 
 export interface Embedder {

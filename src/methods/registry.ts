@@ -2,15 +2,19 @@
 import { ConfigError } from "../errors.ts";
 import { gs } from "./gs.ts";
 import { gs10k } from "./gs10k.ts";
+import { hvg } from "./hvg.ts";
+import { pca } from "./pca.ts";
 import type { EmbeddingMethod } from "./method.ts";
 
 const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
   ["gs", gs],
   ["gs10k", gs10k],
+  ["hvg", hvg],
+  ["pca", pca],
 ]);
 
 /** Methods of the reference pipeline that this version does not implement yet. */
-const PLANNED = ["hvg", "pca", "scvi_fm", "geneformer", "geneformer-v1"];
+const PLANNED = ["scvi_fm", "geneformer", "geneformer-v1"];
 
 export function methodNames(): string[] {
   return [...METHODS.keys()];

@@ -76,8 +76,13 @@ export function getSection(config: Config, name: string): Section {
   return section;
 }
 
-/** `init_kwargs` overlaid with `init_kwargs_<method>` ('-' → '_'), as the reference does. */
+/**
+ * A method's options: `init_kwargs`, overlaid with the section's `<method>:` block (e.g.
+ * `pca: {mode: fit}`), overlaid with `init_kwargs_<method>` ('-' → '_'), as the reference does.
+ */
 export function initKwargsFor(section: Section, method: string): Record<string, unknown> {
+  const block = section[method];
   const specific = section[`init_kwargs_${method.replace(/-/g, "_")}`];
-  return { ...(section.init_kwargs ?? {}), ...((specific as Record<string, unknown> | null | undefined) ?? {}) };
+  const asRecord = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  return { ...(section.init_kwargs ?? {}), ...asRecord(block), ...asRecord(specific) };
 }

@@ -25,6 +25,7 @@ export const sectionSchema = z
     init_kwargs: z.record(z.string(), z.unknown()).nullable().default(null),
     x_is: z.enum(["auto", "lognorm", "counts"]).default("auto"),
     compressor: compressor.optional(),
+    cache_dir: z.string().nullable().optional(),
     memory_gb: z.number().positive().optional(),
     execution_location: z.string().optional(),
   })

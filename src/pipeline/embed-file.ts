@@ -10,7 +10,7 @@ import { ObsmWriter, obsmChunkRows } from "../anndata/obsm-writer.ts";
 import { ensureOutputStore, storeLockPath } from "../anndata/output-store.ts";
 import { InputError } from "../errors.ts";
 import { getMethod } from "../methods/registry.ts";
-import type { Embedder, EmbeddingMethod } from "../methods/method.ts";
+import type { DatasetContext, Embedder, EmbeddingMethod } from "../methods/method.ts";
 import type { CompressorConfig } from "../store/codecs.ts";
 import { withLock } from "../store/lock.ts";
 import { chooseExpressionSource, type XIs } from "./expression-source.ts";
@@ -28,6 +28,7 @@ export interface FileJob {
   dimMap: Record<string, number>;
   initKwargs(method: string): Record<string, unknown>;
   compressor?: CompressorConfig;
+  dataset: DatasetContext;
   log: Logger;
   progress?: boolean;
 }
@@ -102,7 +103,7 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
     const prepared: { method: EmbeddingMethod; embedder: Embedder }[] = [];
     for (const method of toRun) {
       try {
-        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], log });
+        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], log, dataset: job.dataset });
         prepared.push({ method, embedder });
       } catch (err) {
         fail(method.name, err);

@@ -1,4 +1,5 @@
 /** Config section → one task per input file: plain data that a worker or an array job can run. */
+import { join, resolve } from "node:path";
 import type { CompressorConfig } from "../store/codecs.ts";
 import { getSection, initKwargsFor } from "./config-load.ts";
 import type { Config, SectionName } from "./config-schema.ts";
@@ -19,6 +20,10 @@ export interface Task {
   dimMap: Record<string, number>;
   initKwargs: Record<string, Record<string, unknown>>;
   compressor?: CompressorConfig;
+  /** the section's input files: the dataset for dataset-level preparation */
+  datasetFiles: string[];
+  cacheDir: string;
+  batchKey?: string | null;
 }
 
 export function planSection(config: Config, name: SectionName): Task[] {
@@ -41,5 +46,8 @@ export function planSection(config: Config, name: SectionName): Task[] {
     dimMap: { ...(section.embedding_dim_map ?? {}) },
     initKwargs: Object.fromEntries(section.methods.map((m) => [m, initKwargsFor(section, m)])),
     compressor: section.compressor as CompressorConfig | undefined,
+    datasetFiles: inputs,
+    cacheDir: section.cache_dir ? resolve(section.cache_dir) : join(outputDir, ".scembed-cache"),
+    batchKey: section.batch_key ?? null,
   }));
 }

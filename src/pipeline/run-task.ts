@@ -2,6 +2,8 @@
 import { basename, dirname } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { getMethod } from "../methods/registry.ts";
+import type { DatasetContext } from "../methods/method.ts";
+import { createDatasetContext } from "./dataset-context.ts";
 import { embedFile, obsmKey, type FileReport, type MethodResult } from "./embed-file.ts";
 import type { Logger } from "./logger.ts";
 import type { Task } from "./plan.ts";
@@ -10,7 +12,8 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
   const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
   log.info(`${task.prepareOnly ? "prepare" : "embed"} ${task.methods.join(", ")} → ${task.output}`);
   try {
-    if (task.prepareOnly) return await prepareOnly(task, log);
+    const dataset = createDatasetContext({ files: task.datasetFiles, cacheDir: task.cacheDir, batchKey: task.batchKey, xIs: task.xIs, chunkRows: Math.min(task.chunkRows, 16384), log });
+    if (task.prepareOnly) return await prepareOnly(task, dataset, log);
     return await embedFile({
       input: task.input,
       output: task.output,
@@ -21,6 +24,7 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
       dimMap: task.dimMap,
       initKwargs: (m) => task.initKwargs[m] ?? {},
       compressor: task.compressor,
+      dataset,
       log,
       progress,
     });
@@ -37,14 +41,14 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
 }
 
 /** The preparation phase: check inputs and build per-file resources; writes no embedding. */
-async function prepareOnly(task: Task, log: Logger): Promise<FileReport> {
+async function prepareOnly(task: Task, dataset: DatasetContext, log: Logger): Promise<FileReport> {
   const reader = await AnnDataReader.open(task.input);
   const results: MethodResult[] = [];
   try {
     for (const name of task.methods) {
       const started = Date.now();
       try {
-        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], log });
+        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], log, dataset });
         results.push({ method: name, key: obsmKey(name), status: "prepared", detail: `dim ${embedder.dim}`, seconds: (Date.now() - started) / 1000 });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

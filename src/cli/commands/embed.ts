@@ -1,5 +1,5 @@
 /** `scembed embed`: one file from flags, or a config section's files, in this process. */
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ConfigError } from "../../errors.ts";
 import { parseConfig, loadConfig } from "../../pipeline/config-load.ts";
 import { SECTION_NAMES, type SectionName } from "../../pipeline/config-schema.ts";
@@ -41,5 +41,7 @@ function tasksFromFlags(args: ParsedArgs, prepareOnly: boolean): Task[] {
   const withOverrides = applyOverrides(section, args.overrides);
   const { config } = parseConfig({ embedding_cpu: withOverrides }, undefined, {});
   const [task] = planSection(config, "embedding_cpu");
-  return [{ ...task!, output: resolve(String(output ?? "")), logFile: undefined, prepareOnly }];
+  const out = resolve(String(output ?? input));
+  const cacheDir = typeof withOverrides["cache_dir"] === "string" ? resolve(withOverrides["cache_dir"] as string) : join(dirname(out), ".scembed-cache");
+  return [{ ...task!, output: out, logFile: undefined, prepareOnly, cacheDir }];
 }

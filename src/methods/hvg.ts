@@ -1,0 +1,83 @@
+/**
+ * `hvg`: log-normalized expression of the highly variable genes, in var order.
+ * - default (`source: dataset`): one selection per dataset (scanpy flavor='seurat' over every
+ *   chunk, optional batch_key), computed in the preparation phase and cached, so `X_hvg` columns
+ *   mean the same genes in every file.
+ * - `source: reuse`: the reference's behaviour, per file: `var['highly_variable']` when it flags
+ *   at least dim genes (the dim largest `dispersions_norm` over all genes when it flags more),
+ *   else a selection on that file alone.
+ */
+import { InputError } from "../errors.ts";
+import { gatherColumns } from "../numerics/gather.ts";
+import { datasetHvg } from "./hvg-selection.ts";
+import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
+
+export const DEFAULT_HVG_DIM = 512;
+
+/** Output column of each var column, from gene names; absent genes stay zero. */
+export function columnsByName(varNames: readonly string[], genes: readonly string[]): Int32Array {
+  const pos = new Map(genes.map((g, i) => [g, i]));
+  const target = new Int32Array(varNames.length).fill(-1);
+  const used = new Uint8Array(genes.length);
+  varNames.forEach((name, c) => {
+    const p = pos.get(name);
+    if (p !== undefined && !used[p]) {
+      target[c] = p;
+      used[p] = 1;
+    }
+  });
+  return target;
+}
+
+function batchKeyOf(ctx: MethodContext): string | null {
+  const v = ctx.initKwargs["batch_key"] ?? ctx.dataset.batchKey;
+  return typeof v === "string" && v !== "" ? v : null;
+}
+
+async function reuseSelection(ctx: MethodContext, dim: number): Promise<string[] | undefined> {
+  const { reader } = ctx;
+  if (!(await reader.hasColumn("var", "highly_variable"))) return undefined;
+  const flags = (await reader.column("var", "highly_variable")).map((v) => v === true || v === 1);
+  const count = flags.filter(Boolean).length;
+  if (count < dim) return undefined;
+  const names = await reader.varNames();
+  if (count === dim) return names.filter((_, i) => flags[i]);
+  if (!(await reader.hasColumn("var", "dispersions_norm"))) {
+    throw new InputError(`var['highly_variable'] flags ${count} genes, more than ${dim}, and there is no var['dispersions_norm'] to choose by`, { file: reader.path, key: "var/dispersions_norm" });
+  }
+  // the reference ranks all genes here, not just the flagged ones
+  const disp = (await reader.column("var", "dispersions_norm")).map((v) => (v === null || Number.isNaN(Number(v)) ? -Infinity : Number(v)));
+  const top = disp.map((d, i) => [d, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, dim).map(([, i]) => i).sort((a, b) => a - b);
+  return top.map((i) => names[i]!);
+}
+
+export const hvg: EmbeddingMethod = {
+  name: "hvg",
+  hardware: "cpu",
+  description: "log-normalized expression of the dataset's highly variable genes (scanpy seurat flavor)",
+  requires: ["X (log-normalized, or counts)"],
+  expectedDim: (configured) => configured ?? DEFAULT_HVG_DIM,
+  async check(reader) {
+    return { ready: reader.nObs > 1, detail: `selection over the dataset's ${reader.nVars} genes` };
+  },
+  async prepare(ctx): Promise<Embedder> {
+    const dim = ctx.configuredDim ?? DEFAULT_HVG_DIM;
+    const source = ctx.initKwargs["source"] ?? "dataset";
+    if (source !== "dataset" && source !== "reuse") throw new InputError(`hvg.source must be 'dataset' or 'reuse', got '${String(source)}'`, { key: "hvg.source" });
+    let genes: string[] | undefined;
+    if (source === "reuse") {
+      genes = await reuseSelection(ctx, dim);
+      if (genes) ctx.log.info(`hvg: reusing var['highly_variable'] of this file (${genes.length} genes)`);
+      else {
+        ctx.log.info(`hvg: var['highly_variable'] flags fewer than ${dim} genes; selecting on this file alone`);
+        genes = (await datasetHvg({ ...ctx.dataset, files: [ctx.reader.path] }, dim, batchKeyOf(ctx), ctx.log)).genes;
+      }
+    } else {
+      genes = (await datasetHvg(ctx.dataset, dim, batchKeyOf(ctx), ctx.log)).genes;
+    }
+    const target = columnsByName(await ctx.reader.varNames(), genes);
+    const present = target.reduce((n, p) => n + (p >= 0 ? 1 : 0), 0);
+    if (present < genes.length) ctx.log.warn(`hvg: ${genes.length - present} of the dataset's ${genes.length} HVGs are not in this file; their columns are 0`);
+    return { dim: genes.length, input: "lognorm", embed: (block, out) => void gatherColumns(block, target, genes!.length, out) };
+  },
+};

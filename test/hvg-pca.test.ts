@@ -133,3 +133,48 @@ test("3 chunk files: one HVG selection and one PCA fit for the dataset, reused b
   assert.match(single.stdout, /X_hvg +written +\(1107, 64\)/);
   assert.match(single.stdout, /X_pca +written +\(1107, 50\)/);
 });
+
+test("agrees with Seurat's FindVariableGenes on scanpy's pbmc68k_reduced test input, as scanpy does", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { openTree } = await import("../src/store/open-tree.ts");
+  const { openMatrix } = await import("../src/anndata/matrix.ts");
+  const { readIndex } = await import("../src/anndata/dataframe.ts");
+  const { flagByCutoffs } = await import("../src/numerics/hvg-seurat.ts");
+  const src = join(REAL, "sources/scanpy");
+  const tree = await openTree(join(src, "10x_pbmc68k_reduced.h5ad"));
+  // scanpy's test: X = raw.X (log values), normalized again as if they were counts
+  const raw = await openMatrix(tree, "raw/X");
+  const block = logNormalize(await raw.readRows(0, raw.rows));
+  const m = emptyMoments(raw.cols);
+  addMoments(m, block, Int32Array.from({ length: raw.cols }, (_, i) => i));
+  const r = seuratSingle(m, raw.cols);
+  const flags = flagByCutoffs(r);
+  const names = await readIndex(tree, "raw/var");
+  const rows = readFileSync(join(src, "seurat_hvg_pbmc68k_reduced.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+  const seurat = new Map(rows.map((c) => [JSON.parse(c[0]!), { mean: Number(c[1]), disp: Number(c[2]), norm: Number(c[3]), hv: c[4] === "TRUE" }]));
+  let compared = 0, flagged = 0, maxNorm = 0;
+  names.forEach((name, g) => {
+    const s = seurat.get(name);
+    if (!s) return;
+    compared++;
+    assert.ok(Math.abs(r.means[g]! - s.mean) <= 2e-5 + 2e-5 * Math.abs(s.mean), `${name} mean`);
+    assert.ok(Math.abs(r.dispersions[g]! - s.disp) <= 2e-5 + 2e-5 * Math.abs(s.disp), `${name} dispersion`);
+    maxNorm = Math.max(maxNorm, Math.abs(r.dispersionsNorm[g]! - s.norm));
+    assert.equal(flags[g] === 1, s.hv, `${name} flag`);
+    if (s.hv) flagged++;
+  });
+  assert.equal(compared, 765);
+  assert.equal(flagged, 113);
+  assert.ok(maxNorm < 2e-5, `dispersions_norm max diff ${maxNorm} (scanpy's own tolerance is 2e-5)`);
+  tree.close();
+});
+
+test("hvg source: reuse takes var['highly_variable'] per file, as the reference does", async (t) => {
+  const { reader } = await pbmc();
+  // pbmc has no highly_variable column: the reference then selects on the file alone
+  const log = memoryLogger();
+  const e = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
+  assert.equal(e.dim, 512);
+  assert.ok(log.lines.some((l) => l.includes("selecting on this file alone")));
+  reader.close();
+});

@@ -13,7 +13,8 @@ export async function dataframeColumns(tree: TreeReader, frame: "obs" | "var"): 
   return Array.isArray(order) ? order.map(String) : [];
 }
 
-export async function readIndex(tree: TreeReader, frame: "obs" | "var"): Promise<string[]> {
+/** `frame` is a dataframe group: "obs", "var", or e.g. "raw/var". */
+export async function readIndex(tree: TreeReader, frame: string): Promise<string[]> {
   const node = await tree.get(frame);
   if (!node || node.kind !== "group") throw new InputError(`'${frame}' dataframe is missing`, { file: tree.path, key: frame });
   const indexKey = typeof node.attrs["_index"] === "string" ? (node.attrs["_index"] as string) : "_index";
@@ -21,7 +22,7 @@ export async function readIndex(tree: TreeReader, frame: "obs" | "var"): Promise
 }
 
 /** Returns undefined when the column does not exist. */
-export async function readColumn(tree: TreeReader, frame: "obs" | "var", name: string): Promise<ColumnValues> {
+export async function readColumn(tree: TreeReader, frame: string, name: string): Promise<ColumnValues> {
   const key = joinKey(frame, name);
   const node = await tree.get(key);
   if (!node) throw new InputError(`column '${name}' is missing from ${frame}`, { file: tree.path, key });

@@ -123,3 +123,21 @@ export function topN(result: SeuratResult, nTop: number): number[] {
   if (flagged.length <= nTop) return flagged;
   return flagged.sort((a, b) => result.dispersionsNorm[b]! - result.dispersionsNorm[a]! || a - b).slice(0, nTop).sort((a, b) => a - b);
 }
+
+export interface SeuratCutoffs {
+  minMean: number;
+  maxMean: number;
+  minDisp: number;
+  maxDisp: number;
+}
+
+/** scanpy's default cutoffs for flavor='seurat' without n_top_genes. */
+export const DEFAULT_CUTOFFS: SeuratCutoffs = { minMean: 0.0125, maxMean: 3, minDisp: 0.5, maxDisp: Infinity };
+
+/** Flags by mean and normalized-dispersion cutoffs instead of a top N (NaN never passes). */
+export function flagByCutoffs(result: SeuratResult, c: SeuratCutoffs = DEFAULT_CUTOFFS): Uint8Array {
+  return Uint8Array.from(result.means, (m, g) => {
+    const d = result.dispersionsNorm[g]!;
+    return m > c.minMean && m < c.maxMean && d > c.minDisp && d < c.maxDisp ? 1 : 0;
+  });
+}

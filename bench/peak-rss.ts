@@ -7,15 +7,18 @@ export interface Measured {
   seconds: number;
   peakMiB: number;
   stderr: string;
+  stdout: string;
 }
 
-export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+/** `fullEnv` replaces the environment (to remove variables); `env` adds to it. */
+export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, captureStdout = false, fullEnv?: NodeJS.ProcessEnv): Promise<Measured> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
+    const child = spawn(cmd, args, { env: fullEnv ?? { ...process.env, ...env }, stdio: ["ignore", captureStdout ? "pipe" : "ignore", "pipe"] });
+    let stderr = "", stdout = "";
     let peakKiB = 0;
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.stdout?.on("data", (d) => (stdout += d));
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
@@ -27,7 +30,7 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}
     const timer = setInterval(sample, 20);
     child.on("exit", (code) => {
       clearInterval(timer);
-      resolve({ code, seconds: (Date.now() - started) / 1000, peakMiB: peakKiB / 1024, stderr });
+      resolve({ code, seconds: (Date.now() - started) / 1000, peakMiB: peakKiB / 1024, stderr, stdout });
     });
   });
 }

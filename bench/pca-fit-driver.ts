@@ -9,7 +9,7 @@ import { createLogger } from "../src/pipeline/logger.ts";
 const [input, comps = "50", genes = "2000"] = process.argv.slice(2);
 const cacheDir = mkdtempSync(join(tmpdir(), "scembed-pca-cache-"));
 const log = createLogger({ quiet: true });
-const dataset = createDatasetContext({ files: [input!], cacheDir, xIs: "lognorm", chunkRows: 16384, log });
+const dataset = createDatasetContext({ files: [input!], cacheDir, xIs: "lognorm", chunkRows: 1024, log });
 const t0 = performance.now();
 const model = await datasetPca(dataset, Number(comps), Number(genes), null, log);
 process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, ratio: model.explainedVarianceRatio.slice(0, 3), components: model.components.slice(0, 3) }) + "\n");

@@ -22,7 +22,8 @@ export interface ExpressionFile {
 
 export interface ScanVisitor {
   begin?(file: ExpressionFile): Promise<void>;
-  block(block: CsrBlock, r0: number): void;
+  /** may return a promise, which the scan awaits before reading on (backpressure) */
+  block(block: CsrBlock, r0: number): void | Promise<void>;
 }
 
 /** The dataset a file belongs to, for dataset-level preparation (HVG selection, PCA fit). */

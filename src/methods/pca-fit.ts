@@ -7,7 +7,8 @@
  * same components.
  */
 import { topEigen } from "../numerics/eigen.ts";
-import { addGram, covariance, emptyGram } from "../numerics/gram.ts";
+import { covariance } from "../numerics/gram.ts";
+import { ParallelGram } from "../numerics/parallel-gram.ts";
 import { csrTimesDense } from "../numerics/sparse-dense.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { artifactKey, cachedArtifact } from "../store/artifact-cache.ts";
@@ -36,18 +37,17 @@ export async function datasetPca(dataset: DatasetContext, K: number, nTopGenes: 
 
 async function fitPca(dataset: DatasetContext, genes: string[], K: number): Promise<FittedPca> {
   const P = genes.length;
-  const acc = emptyGram(P);
+  const gram = new ParallelGram(P);
   for (const path of dataset.files) {
     let posOf: Int32Array = new Int32Array(0);
     await dataset.scan(path, {
       async begin(file) {
         posOf = columnsByName(file.varNames, genes);
       },
-      block(block) {
-        addGram(acc, block, posOf);
-      },
+      block: (block) => gram.add(block, posOf),
     });
   }
+  const acc = await gram.finish();
   const { cov, means, totalVariance } = covariance(acc);
   const k = Math.min(K, P);
   const eig = topEigen(cov, P, k);

@@ -1,8 +1,9 @@
 /**
  * Top eigenpairs of a symmetric positive semi-definite matrix (a covariance): cyclic Jacobi for
- * small matrices, Lanczos with full reorthogonalization (then Jacobi on the tridiagonal) for
- * large ones, restarted with more steps until every wanted pair's residual is tiny.
+ * small matrices, Lanczos with full reorthogonalization for large ones (the tridiagonal solved by
+ * implicit QL and inverse iteration), stopped when every wanted pair's residual is tiny.
  */
+import { tridiagonalEigenvalues, tridiagonalEigenvector } from "./tridiagonal.ts";
 
 export interface Eigen {
   /** descending */
@@ -64,15 +65,23 @@ function symv(C: Float64Array, n: number, x: Float64Array, y: Float64Array): voi
   }
 }
 
-/** Top-k eigenpairs of a dense symmetric n×n matrix. Deterministic (fixed start vector). */
-export function topEigen(C: Float64Array, n: number, k: number): Eigen {
-  if (n <= 400) return truncate(jacobiEigen(C, n), k);
-  let steps = Math.min(n, Math.max(3 * k, k + 100));
-  for (;;) {
-    const result = lanczos(C, n, k, steps);
-    if (result.converged || steps === n) return result.eigen;
-    steps = Math.min(n, steps * 2);
-  }
+/** ‖Cv − λv‖ ≤ TOLERANCE·λ₁ for every returned pair: eigenvectors good to ~1e-8 / relative gap. */
+const TOLERANCE = 1e-8;
+
+export interface TopEigen extends Eigen {
+  /** the largest ‖Cv − λv‖ / λ₁ of the returned pairs */
+  residual: number;
+  steps: number;
+}
+
+/**
+ * Top-k eigenpairs of a dense symmetric n×n matrix. Deterministic (fixed start vector).
+ * Lanczos with full reorthogonalization; every 20 steps the Ritz residuals |β_j·s_j| are checked
+ * and the iteration stops once every wanted pair has ‖Cv − θv‖ ≤ TOLERANCE·θ₁ (or at n steps).
+ */
+export function topEigen(C: Float64Array, n: number, k: number): TopEigen {
+  if (n <= 200) return { ...truncate(jacobiEigen(C, n), k), residual: 0, steps: n };
+  return lanczos(C, n, k);
 }
 
 function truncate(e: Eigen, k: number): Eigen {
@@ -81,62 +90,64 @@ function truncate(e: Eigen, k: number): Eigen {
   return { values: e.values.slice(0, k), vectors, n: e.n, k };
 }
 
-function lanczos(C: Float64Array, n: number, k: number, m: number): { eigen: Eigen; converged: boolean } {
-  const Q = new Float64Array(m * n); // rows are the Lanczos vectors
-  const alpha = new Float64Array(m), beta = new Float64Array(m);
+/** Ritz values (descending) and the top-kk Ritz vectors of the j-step tridiagonal, with their residual. */
+function ritz(alpha: Float64Array, beta: Float64Array, j: number, kk: number, lastBeta: number) {
+  const d = alpha.slice(0, j), e = beta.slice(0, j);
+  const values = tridiagonalEigenvalues(d, e).reverse();
+  const small: Float64Array[] = [];
+  let residual = 0;
+  for (let i = 0; i < kk; i++) {
+    const s = tridiagonalEigenvector(d, e, values[i]!, small, i + 1);
+    small.push(s);
+    residual = Math.max(residual, Math.abs(lastBeta * s[j - 1]!) / Math.max(1e-300, values[0]!));
+  }
+  return { values, small, residual };
+}
+
+function lanczos(C: Float64Array, n: number, k: number): TopEigen {
+  const Q: Float64Array[] = []; // the Lanczos vectors
+  const alpha = new Float64Array(n), beta = new Float64Array(n);
   let q = new Float64Array(n);
-  for (let i = 0; i < n; i++) q[i] = 1 / Math.sqrt(n) * (1 + 0.5 * Math.sin(i + 1)); // fixed, generic start
+  for (let i = 0; i < n; i++) q[i] = 1 + 0.5 * Math.sin(i + 1); // fixed, generic start
   normalize(q);
   const w = new Float64Array(n);
-  let used = m;
-  for (let j = 0; j < m; j++) {
-    Q.set(q, j * n);
+  let result: ReturnType<typeof ritz> | undefined;
+  let used = 0;
+  for (let j = 0; j < n; j++) {
+    Q.push(q);
     symv(C, n, q, w);
     alpha[j] = dot(w, q);
     // full reorthogonalization, twice for stability
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i <= j; i++) {
-        const qi = Q.subarray(i * n, (i + 1) * n);
+        const qi = Q[i]!;
         const d = dot(w, qi);
         for (let t = 0; t < n; t++) w[t]! -= d * qi[t]!;
       }
     }
     const b = Math.sqrt(dot(w, w));
-    if (j + 1 < m) {
-      if (b < 1e-12) {
-        used = j + 1;
-        break;
-      }
-      beta[j] = b;
-      q = Float64Array.from(w, (v) => v / b);
+    used = j + 1;
+    const invariant = b < 1e-12 * Math.max(1e-300, Math.abs(alpha[0]!));
+    if (invariant || used === n || (used >= k + 20 && (used - k) % 20 === 0)) {
+      result = ritz(alpha, beta, used, Math.min(k, used), invariant ? 0 : b);
+      if (invariant || used === n || result.residual <= TOLERANCE) break;
     }
+    beta[j] = b;
+    q = Float64Array.from(w, (v) => v / b);
   }
-  const T = new Float64Array(used * used);
-  for (let i = 0; i < used; i++) {
-    T[i * used + i] = alpha[i]!;
-    if (i + 1 < used) T[i * used + i + 1] = T[(i + 1) * used + i] = beta[i]!;
-  }
-  const small = jacobiEigen(T, used);
-  const kk = Math.min(k, used);
+  const { values, small, residual } = result!;
+  const kk = small.length;
   const vectors = new Float64Array(n * kk);
   for (let j = 0; j < kk; j++) {
+    const s = small[j]!;
     for (let i = 0; i < used; i++) {
-      const s = small.vectors[i * used + j]!;
-      if (s === 0) continue;
-      for (let t = 0; t < n; t++) vectors[t * kk + j]! += s * Q[i * n + t]!;
+      const si = s[i]!;
+      if (si === 0) continue;
+      const qi = Q[i]!;
+      for (let t = 0; t < n; t++) vectors[t * kk + j]! += si * qi[t]!;
     }
   }
-  // residual check: ||C v − λ v|| ≤ 1e-10 · λ_max
-  let converged = true;
-  const v = new Float64Array(n), cv = new Float64Array(n);
-  for (let j = 0; j < kk && converged; j++) {
-    for (let t = 0; t < n; t++) v[t] = vectors[t * kk + j]!;
-    symv(C, n, v, cv);
-    let r = 0;
-    for (let t = 0; t < n; t++) r += (cv[t]! - small.values[j]! * v[t]!) ** 2;
-    if (Math.sqrt(r) > 1e-10 * Math.max(1e-300, small.values[0]!)) converged = false;
-  }
-  return { eigen: { values: small.values.slice(0, kk), vectors, n, k: kk }, converged };
+  return { values: values.slice(0, kk), vectors, n, k: kk, residual, steps: used };
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

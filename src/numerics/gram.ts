@@ -13,27 +13,45 @@ export function emptyGram(P: number): GramAccumulator {
   return { P, n: 0, sums: new Float64Array(P), gram: new Float64Array(P * P) };
 }
 
-/** `posOf[c]` = position of var column c among the P columns, or -1. */
+/**
+ * Adds a block's rows. `posOf[c]` = position of var column c among the P columns, or -1; it must
+ * increase with c. The block is transposed first (counting sort) so that each Gram row is updated
+ * from all the block's rows at once while it sits in cache: G[p, q≥p] += Σ_{r ∋ p} x_rp · x_rq.
+ */
 export function addGram(acc: GramAccumulator, block: CsrBlock, posOf: Int32Array): void {
   const { P, sums, gram } = acc;
-  const pos = new Int32Array(block.cols), val = new Float64Array(block.cols);
+  // the block restricted to the P columns, rows in CSR with increasing positions
+  const nnz = block.indptr[block.rows]!;
+  const pos = new Int32Array(nnz), val = new Float64Array(nnz), rowEnd = new Int32Array(nnz);
+  const colCount = new Int32Array(P + 1);
+  let m = 0;
   for (let r = 0; r < block.rows; r++) {
-    let m = 0;
+    const start = m;
     for (let k = block.indptr[r]!; k < block.indptr[r + 1]!; k++) {
       const p = posOf[block.indices[k]!]!;
       if (p < 0) continue;
       pos[m] = p;
       val[m++] = block.data[k]!;
+      colCount[p + 1]!++;
     }
-    for (let a = 0; a < m; a++) {
-      const pa = pos[a]!, va = val[a]!;
-      sums[pa]! += va;
-      const row = pa * P;
-      for (let b = 0; b < m; b++) {
-        const pb = pos[b]!;
-        if (pb >= pa) gram[row + pb]! += va * val[b]!;
-      }
+    for (let k = start; k < m; k++) rowEnd[k] = m;
+  }
+  // entries grouped by column (each group lists entry indices, rows ascending)
+  for (let p = 0; p < P; p++) colCount[p + 1]! += colCount[p]!;
+  const byCol = new Int32Array(m);
+  const fill = colCount.slice(0, P);
+  for (let k = 0; k < m; k++) byCol[fill[pos[k]!]!++] = k;
+  for (let p = 0; p < P; p++) {
+    const row = p * P;
+    let s = 0;
+    for (let i = colCount[p]!; i < colCount[p + 1]!; i++) {
+      const k = byCol[i]!;
+      const v = val[k]!;
+      s += v;
+      const end = rowEnd[k]!;
+      for (let b = k; b < end; b++) gram[row + pos[b]!]! += v * val[b]!;
     }
+    sums[p]! += s;
   }
   acc.n += block.rows;
 }

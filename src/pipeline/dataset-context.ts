@@ -41,7 +41,7 @@ export function createDatasetContext(s: DatasetSettings): DatasetContext {
         };
         await visit.begin?.(file);
         for (let r0 = 0; r0 < reader.nObs; r0 += s.chunkRows) {
-          visit.block(await source.readLognorm(r0, Math.min(reader.nObs, r0 + s.chunkRows)), r0);
+          await visit.block(await source.readLognorm(r0, Math.min(reader.nObs, r0 + s.chunkRows)), r0);
         }
       } finally {
         reader.close();

@@ -12,7 +12,7 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
   const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
   log.info(`${task.prepareOnly ? "prepare" : "embed"} ${task.methods.join(", ")} → ${task.output}`);
   try {
-    const dataset = createDatasetContext({ files: task.datasetFiles, cacheDir: task.cacheDir, batchKey: task.batchKey, xIs: task.xIs, chunkRows: Math.min(task.chunkRows, 16384), log });
+    const dataset = createDatasetContext({ files: task.datasetFiles, cacheDir: task.cacheDir, batchKey: task.batchKey, xIs: task.xIs, chunkRows: Math.min(task.chunkRows, 1024), log });
     if (task.prepareOnly) return await prepareOnly(task, dataset, log);
     return await embedFile({
       input: task.input,

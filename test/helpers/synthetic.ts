@@ -18,6 +18,10 @@ export interface SyntheticOptions {
   x?: "counts" | "lognorm";
   withCounts?: boolean;
   withEnsembl?: boolean;
+  /** cell types: cell r has type r mod programs, whose own 10% of genes are 4× as likely and 3× as high */
+  programs?: number;
+  /** rows to write instead of generated counts (values written as given) */
+  rows?: Iterable<{ indices: Int32Array; data: Float32Array }>;
 }
 
 function rng(seed: number): () => number {
@@ -36,12 +40,33 @@ export function* countRows(opts: SyntheticOptions): Generator<{ indices: Int32Ar
   const nVars = opts.genes.length;
   const density = opts.density ?? 0.07;
   const logq = Math.log(1 - density);
+  const programs = opts.programs ?? 0;
+  const member = programs > 0 ? Array.from({ length: programs }, () => Uint8Array.from({ length: nVars }, () => (rand() < 0.1 ? 1 : 0))) : [];
   for (let r = 0; r < opts.nObs; r++) {
+    const own = programs > 0 ? member[r % programs]! : undefined;
     const idx: number[] = [];
     const val: number[] = [];
     for (let c = Math.floor(Math.log(1 - rand()) / logq); c < nVars; c += 1 + Math.floor(Math.log(1 - rand()) / logq)) {
+      if (own?.[c] && rand() < 0.75) continue; // program genes are drawn below instead
       idx.push(c);
       val.push(1 + Math.floor(-Math.log(1 - rand()) * 3));
+    }
+    if (own) {
+      // program genes: 4× the density, 3× the level (keeps the overall density near `density`)
+      for (let c = 0; c < nVars; c++) {
+        if (own[c] && rand() < Math.min(1, density * 4 * 0.75)) {
+          const at = idx.findIndex((x) => x >= c);
+          if (at >= 0 && idx[at] === c) continue;
+          const v = 1 + Math.floor(-Math.log(1 - rand()) * 9);
+          if (at < 0) {
+            idx.push(c);
+            val.push(v);
+          } else {
+            idx.splice(at, 0, c);
+            val.splice(at, 0, v);
+          }
+        }
+      }
     }
     yield { indices: Int32Array.from(idx), data: Float32Array.from(val) };
   }
@@ -54,8 +79,8 @@ export async function writeSyntheticZarr(dir: string, opts: SyntheticOptions): P
   const matrices = opts.withCounts === false ? ["X"] : ["X", "layers/counts"];
   if (matrices.length > 1) await writeGroup(join(dir, "layers"), { "encoding-type": "dict", "encoding-version": "0.1.0" });
   for (const key of matrices) {
-    const lognorm = key === "X" && opts.x === "lognorm";
-    await writeCsr(join(dir, key), nObs, genes.length, countRows(opts), nnzPerChunk, lognorm);
+    const lognorm = key === "X" && opts.x === "lognorm" && !opts.rows;
+    await writeCsr(join(dir, key), nObs, genes.length, opts.rows ?? countRows(opts), nnzPerChunk, lognorm);
   }
   await writeFrame(join(dir, "obs"), Array.from({ length: nObs }, (_, i) => `cell_${i}`), {});
   const varCols: Record<string, string[]> = opts.withEnsembl === false ? {} : { ensembl_id: genes };

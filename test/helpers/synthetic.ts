@@ -122,8 +122,10 @@ async function writeCsr(dir: string, rows: number, cols: number, source: Iterabl
     meta.shape = [nnz];
     writeFileSync(metaPath, JSON.stringify(meta));
   }
-  const p = await ZarrArrayWriter.create(join(dir, "indptr"), { shape: [rows + 1], chunks: [rows + 1], dtype: "<i8" });
-  await p.writeChunk([0], indptr);
+  // int32 like scipy/anndata while it fits (scipy's fancy indexing wants indptr and indices alike)
+  const small = nnz < 2 ** 31;
+  const p = await ZarrArrayWriter.create(join(dir, "indptr"), { shape: [rows + 1], chunks: [rows + 1], dtype: small ? "<i4" : "<i8" });
+  await p.writeChunk([0], small ? Int32Array.from(indptr, Number) : indptr);
 }
 
 async function writeFrame(dir: string, index: string[], columns: Record<string, string[]>) {

@@ -111,7 +111,8 @@ export function readPickle(bytes: Uint8Array, opts: PickleOptions = {}): unknown
   }
 }
 
-class GlobalRef {
+/** A class or function named in a pickle (never imported, never called). */
+export class GlobalRef {
   constructor(readonly name: string) {}
 }
 

@@ -1,0 +1,172 @@
+/**
+ * A BERT encoder (Geneformer's architecture) as a flat sequence of named ops on a Device:
+ * embeddings → LayerNorm → per layer [q,k,v → attention → output dense + residual → LayerNorm →
+ * intermediate + activation → output dense + residual → LayerNorm] → pooling. It stops at the
+ * layer asked for (`hidden_states[layer]`, 0 = the embedding output), so later layers cost nothing.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../errors.ts";
+import type { Activation, Device, DTensor } from "./device.ts";
+import { readSafetensors } from "./safetensors.ts";
+import type { Weights } from "./tensor.ts";
+import { readTorchCheckpoint } from "./torch-checkpoint.ts";
+
+export interface BertConfig {
+  vocab_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  max_position_embeddings: number;
+  hidden_act: string;
+  layer_norm_eps: number;
+  pad_token_id?: number;
+}
+
+interface Layer {
+  q: [DTensor, DTensor];
+  k: [DTensor, DTensor];
+  v: [DTensor, DTensor];
+  attnOut: [DTensor, DTensor];
+  attnNorm: [DTensor, DTensor];
+  inter: [DTensor, DTensor];
+  out: [DTensor, DTensor];
+  outNorm: [DTensor, DTensor];
+}
+
+export interface BertModel {
+  config: BertConfig;
+  device: Device;
+  weightsFile: string;
+  word: DTensor;
+  pos: DTensor;
+  type0: DTensor;
+  embNorm: [DTensor, DTensor];
+  layers: Layer[];
+}
+
+/** Reads config.json and model.safetensors (preferred) or pytorch_model.bin from a model directory. */
+export function loadBert(dir: string, device: Device): BertModel {
+  const configPath = join(dir, "config.json");
+  if (!existsSync(configPath)) {
+    throw new InputError("no config.json in the model directory", {
+      file: dir,
+      fix: "download the Geneformer model folder (config.json + model.safetensors or pytorch_model.bin) from huggingface.co/ctheodoris/Geneformer and set init_kwargs.model_dir to it",
+    });
+  }
+  const config = JSON.parse(readFileSync(configPath, "utf8")) as BertConfig;
+  const st = join(dir, "model.safetensors"), bin = join(dir, "pytorch_model.bin");
+  const weightsFile = existsSync(st) ? st : existsSync(bin) ? bin : undefined;
+  if (!weightsFile) {
+    throw new InputError("no model.safetensors or pytorch_model.bin in the model directory", {
+      file: dir,
+      fix: "download the weights of the Geneformer model (huggingface.co/ctheodoris/Geneformer) into this folder; there is no network access at run time",
+    });
+  }
+  const weights = weightsFile === st ? readSafetensors(st) : readTorchCheckpoint(bin);
+  const get = (name: string): DTensor => {
+    const w = weights.get(name) ?? weights.get(name.replace(/^bert\./, ""));
+    if (!w) throw new InputError(`weight '${name}' is missing`, { file: weightsFile, fix: "is this a BERT (BertForMaskedLM / BertModel) checkpoint?" });
+    return device.upload(w.data, w.shape);
+  };
+  const pair = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
+  const norm = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
+  const typeEmb = weights.get("bert.embeddings.token_type_embeddings.weight") ?? weights.get("embeddings.token_type_embeddings.weight");
+  if (!typeEmb) throw new InputError("token type embeddings are missing", { file: weightsFile });
+  const layers: Layer[] = [];
+  for (let l = 0; l < config.num_hidden_layers; l++) {
+    const p = `bert.encoder.layer.${l}`;
+    layers.push({
+      q: pair(`${p}.attention.self.query`),
+      k: pair(`${p}.attention.self.key`),
+      v: pair(`${p}.attention.self.value`),
+      attnOut: pair(`${p}.attention.output.dense`),
+      attnNorm: norm(`${p}.attention.output.LayerNorm`),
+      inter: pair(`${p}.intermediate.dense`),
+      out: pair(`${p}.output.dense`),
+      outNorm: norm(`${p}.output.LayerNorm`),
+    });
+  }
+  return {
+    config,
+    device,
+    weightsFile,
+    word: get("bert.embeddings.word_embeddings.weight"),
+    pos: get("bert.embeddings.position_embeddings.weight"),
+    type0: device.upload(typeEmb.data.slice(0, config.hidden_size), [config.hidden_size]),
+    embNorm: norm("bert.embeddings.LayerNorm"),
+    layers,
+  };
+}
+
+export type Pooling = "cls" | "mean";
+
+export interface ForwardRequest {
+  /** B × T token ids, padded with pad_token_id past each row's length */
+  ids: Int32Array;
+  lengths: Int32Array;
+  B: number;
+  T: number;
+  /** which hidden state: 0 = embeddings, L = last layer */
+  layer: number;
+  /** one pooled output per entry; mean pools positions [from, to) of each row (default: all) */
+  pools: PoolSpec[];
+}
+
+export interface PoolSpec {
+  kind: Pooling;
+  from?: Int32Array;
+  to?: Int32Array;
+}
+
+function activationOf(name: string): Activation {
+  if (name === "relu") return "relu";
+  if (name === "gelu" || name === "gelu_new" || name === "gelu_python") return "gelu";
+  throw new InputError(`hidden_act '${name}' is not supported`, { key: "config.hidden_act" });
+}
+
+/** Returns one B × H float32 array per requested pooling. */
+export function bertForward(model: BertModel, req: ForwardRequest): Float32Array[] {
+  const { device: dev, config: c } = model;
+  const { B, T } = req;
+  const H = c.hidden_size, F = c.intermediate_size;
+  const act = activationOf(c.hidden_act);
+  const temps: DTensor[] = [];
+  const alloc = (shape: number[]) => {
+    const x = dev.alloc(shape);
+    temps.push(x);
+    return x;
+  };
+  try {
+    let h = alloc([B, T, H]);
+    const emb = alloc([B, T, H]);
+    dev.embed(req.ids, B, T, model.word, model.pos, model.type0, emb);
+    dev.layerNorm(emb, model.embNorm[0], model.embNorm[1], c.layer_norm_eps, h);
+    const q = alloc([B, T, H]), k = alloc([B, T, H]), v = alloc([B, T, H]), ctx = alloc([B, T, H]);
+    const proj = alloc([B, T, H]), res = alloc([B, T, H]), h1 = alloc([B, T, H]), inter = alloc([B, T, F]);
+    for (let l = 0; l < req.layer; l++) {
+      const L = model.layers[l]!;
+      dev.linear(h, L.q[0], L.q[1], q);
+      dev.linear(h, L.k[0], L.k[1], k);
+      dev.linear(h, L.v[0], L.v[1], v);
+      dev.attention(q, k, v, req.lengths, c.num_attention_heads, ctx);
+      dev.linear(ctx, L.attnOut[0], L.attnOut[1], proj);
+      dev.add(proj, h, res);
+      dev.layerNorm(res, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
+      dev.linear(h1, L.inter[0], L.inter[1], inter);
+      dev.activate(inter, act);
+      dev.linear(inter, L.out[0], L.out[1], proj);
+      dev.add(proj, h1, res);
+      dev.layerNorm(res, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
+    }
+    return req.pools.map((p) => {
+      const pooled = alloc([B, H]);
+      if (p.kind === "cls") dev.firstTokenPool(h, pooled);
+      else dev.meanPool(h, p.from ?? new Int32Array(B), p.to ?? req.lengths, pooled);
+      return Float32Array.from(dev.download(pooled));
+    });
+  } finally {
+    for (const x of temps) dev.free(x);
+  }
+}

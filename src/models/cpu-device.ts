@@ -1,0 +1,124 @@
+/** The Device in plain TypeScript loops: the reference (and test oracle) for every op. */
+import type { Activation, Device, DTensor } from "./device.ts";
+
+class CpuTensor implements DTensor {
+  constructor(readonly shape: readonly number[], readonly data: Float32Array) {}
+}
+
+const t = (x: DTensor) => (x as CpuTensor).data;
+const rows = (x: DTensor) => x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
+
+/** erf, Abramowitz & Stegun 7.1.26 refined (|error| < 1.2e-7): enough for GELU in float32. */
+function erf(x: number): number {
+  const s = Math.sign(x), a = Math.abs(x);
+  const k = 1 / (1 + 0.5 * a);
+  const y = 1 - k * Math.exp(-a * a - 1.26551223 + k * (1.00002368 + k * (0.37409196 + k * (0.09678418 + k * (-0.18628806 + k * (0.27886807 + k * (-1.13520398 + k * (1.48851587 + k * (-0.82215223 + k * 0.17087277)))))))));
+  return s * y;
+}
+
+export function cpuDevice(): Device {
+  return {
+    name: "cpu",
+    upload: (data, shape) => new CpuTensor(shape, data),
+    download: (x) => t(x),
+    alloc: (shape) => new CpuTensor(shape, new Float32Array(shape.reduce((a, b) => a * b, 1))),
+    free: () => {},
+
+    embed(ids, B, T, word, pos, type0, out) {
+      const H = last(word), w = t(word), p = t(pos), ty = t(type0), o = t(out);
+      for (let b = 0; b < B; b++) {
+        for (let i = 0; i < T; i++) {
+          const id = ids[b * T + i]!, base = (b * T + i) * H;
+          for (let h = 0; h < H; h++) o[base + h] = w[id * H + h]! + p[i * H + h]! + ty[h]!;
+        }
+      }
+    },
+
+    layerNorm(x, gamma, beta, eps, out) {
+      const H = last(x), n = rows(x), a = t(x), g = t(gamma), be = t(beta), o = t(out);
+      for (let r = 0; r < n; r++) {
+        let mean = 0;
+        for (let h = 0; h < H; h++) mean += a[r * H + h]!;
+        mean /= H;
+        let v = 0;
+        for (let h = 0; h < H; h++) v += (a[r * H + h]! - mean) ** 2;
+        const inv = 1 / Math.sqrt(v / H + eps);
+        for (let h = 0; h < H; h++) o[r * H + h] = (a[r * H + h]! - mean) * inv * g[h]! + be[h]!;
+      }
+    },
+
+    linear(x, W, bias, out) {
+      const n = rows(x), inF = last(x), outF = W.shape[0]!, a = t(x), w = t(W), bb = t(bias), o = t(out);
+      for (let r = 0; r < n; r++) {
+        const xr = r * inF;
+        for (let j = 0; j < outF; j++) {
+          let s = 0;
+          const wj = j * inF;
+          for (let i = 0; i < inF; i++) s += a[xr + i]! * w[wj + i]!;
+          o[r * outF + j] = s + bb[j]!;
+        }
+      }
+    },
+
+    activate(x, kind: Activation) {
+      const a = t(x);
+      if (kind === "relu") for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]!);
+      else for (let i = 0; i < a.length; i++) a[i] = 0.5 * a[i]! * (1 + erf(a[i]! / Math.SQRT2));
+    },
+
+    add(a, b, out) {
+      const x = t(a), y = t(b), o = t(out);
+      for (let i = 0; i < o.length; i++) o[i] = x[i]! + y[i]!;
+    },
+
+    attention(q, k, v, lengths, heads, out) {
+      const [B, T, H] = q.shape as [number, number, number];
+      const D = H / heads, scale = 1 / Math.sqrt(D);
+      const Q = t(q), K = t(k), V = t(v), O = t(out);
+      O.fill(0);
+      const scores = new Float64Array(T);
+      for (let b = 0; b < B; b++) {
+        const len = lengths[b]!;
+        for (let h = 0; h < heads; h++) {
+          for (let i = 0; i < len; i++) {
+            const qi = (b * T + i) * H + h * D;
+            let max = -Infinity;
+            for (let j = 0; j < len; j++) {
+              const kj = (b * T + j) * H + h * D;
+              let s = 0;
+              for (let d = 0; d < D; d++) s += Q[qi + d]! * K[kj + d]!;
+              scores[j] = s * scale;
+              if (scores[j]! > max) max = scores[j]!;
+            }
+            let sum = 0;
+            for (let j = 0; j < len; j++) sum += scores[j] = Math.exp(scores[j]! - max);
+            for (let j = 0; j < len; j++) {
+              const p = scores[j]! / sum, vj = (b * T + j) * H + h * D;
+              for (let d = 0; d < D; d++) O[qi + d]! += p * V[vj + d]!;
+            }
+          }
+        }
+      }
+    },
+
+    meanPool(x, from, to, out) {
+      const [B, T, H] = x.shape as [number, number, number];
+      const a = t(x), o = t(out);
+      for (let b = 0; b < B; b++) {
+        const n = to[b]! - from[b]!;
+        for (let h = 0; h < H; h++) {
+          let s = 0;
+          for (let i = from[b]!; i < to[b]!; i++) s += a[(b * T + i) * H + h]!;
+          o[b * H + h] = n > 0 ? s / n : 0;
+        }
+      }
+    },
+
+    firstTokenPool(x, out) {
+      const [B, T, H] = x.shape as [number, number, number];
+      const a = t(x), o = t(out);
+      for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) o[b * H + h] = a[b * T * H + h]!;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The small interface the model code runs on. A tensor is an opaque handle with a shape; the
+ * CPU device (cpu-device.ts) implements every op as plain loops and is the oracle for the CUDA
+ * device. Shapes: B batch, T tokens (padded), H hidden, F feed-forward, N = B·T rows.
+ */
+export interface DTensor {
+  readonly shape: readonly number[];
+}
+
+export type Activation = "relu" | "gelu";
+
+export interface Device {
+  readonly name: string;
+  upload(data: Float32Array, shape: number[]): DTensor;
+  download(t: DTensor): Float32Array;
+  alloc(shape: number[]): DTensor;
+  free(t: DTensor): void;
+
+  /** out[b,t,:] = word[ids[b,t]] + pos[t] + type0 (ids padded with any valid id past `lengths[b]`) */
+  embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void;
+  /** row-wise LayerNorm over the last dim */
+  layerNorm(x: DTensor, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void;
+  /** out = x·Wᵀ + bias; x (N×in), W (out×in) as PyTorch stores Linear weights */
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor): void;
+  activate(x: DTensor, kind: Activation): void;
+  /** out = a + b */
+  add(a: DTensor, b: DTensor, out: DTensor): void;
+  /** multi-head self-attention on (B×T×H) q, k, v; keys at positions ≥ lengths[b] are masked */
+  attention(q: DTensor, k: DTensor, v: DTensor, lengths: Int32Array, heads: number, out: DTensor): void;
+  /** out[b,:] = mean over positions [from[b], to[b]) of x[b] */
+  meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void;
+  /** out[b,:] = x[b, 0, :] */
+  firstTokenPool(x: DTensor, out: DTensor): void;
+}

@@ -53,7 +53,7 @@ for (const method of ["gs", "gs10k"]) {
       const block = logNormalize(await (await reader.matrix("X")).readRows(0, 200));
       const D = embedder.dim;
       const got = new Float32Array(200 * D);
-      embedder.embed(block, got);
+      embedder.embed(block, got, 0);
       assert.equal(D, columns.length);
 
       const indptr = readNpy(join(dir, "first200_csr_indptr.npy")).data as BigInt64Array;

@@ -67,7 +67,7 @@ for (const mode of ["nobatch", "batch"] as const) {
     const embedder = await getMethod("hvg").prepare({ reader, initKwargs: {}, configuredDim: 512, log: memoryLogger(), dataset });
     const first = { ...block, rows: 200, indptr: block.indptr.subarray(0, 201) };
     const out = new Float32Array(200 * 512);
-    embedder.embed(first, out);
+    embedder.embed(first, out, 0);
     expectClose(out, npy(HVG, `embedding_${mode}_top512_first200.npy`) as Float32Array, { atol: 1e-6, label: `X_hvg ${mode}` });
     reader.close();
   });
@@ -77,7 +77,7 @@ test("pca pretrained: the reference's pickle applied to pbmc equals X_pca of the
   const { reader, block } = await pbmc();
   const embedder = await getMethod("pca").prepare({ reader, initKwargs: {}, log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
   const out = new Float32Array(reader.nObs * 50);
-  embedder.embed(block, out);
+  embedder.embed(block, out, 0);
   expectClose(out, npy(join(FIXTURES, "pca/pbmc_10x_3chem"), "X_pca.npy") as Float32Array, { atol: 2e-5, label: "X_pca" });
   reader.close();
 });

@@ -8,8 +8,8 @@ import type { Logger } from "../pipeline/logger.ts";
 
 export type Hardware = "cpu" | "gpu";
 
-/** What a method reads from each row block. */
-export type MethodInput = "lognorm";
+/** What a method reads from each row block: log-normalized expression, or nothing (it reads its own prepared data). */
+export type MethodInput = "lognorm" | "none";
 
 /** One file of a dataset, as a dataset-level scan sees it. */
 export interface ExpressionFile {
@@ -43,6 +43,8 @@ export interface MethodContext {
   initKwargs: Record<string, unknown>;
   /** `embedding_dim_map[method]`, when configured */
   configuredDim?: number;
+  /** cells per forward batch (the section's batch_size) */
+  batchSize?: number;
   log: Logger;
   dataset: DatasetContext;
 }
@@ -50,8 +52,10 @@ export interface MethodContext {
 export interface Embedder {
   readonly dim: number;
   readonly input: MethodInput;
-  /** writes block.rows × dim values into `out` (row-major, zeroed by the caller) */
-  embed(block: CsrBlock, out: Float32Array): void;
+  /** writes rows × dim values into `out` (row-major, zeroed by the caller) for file rows [r0, r0 + rows) */
+  embed(block: CsrBlock, out: Float32Array, r0: number): void | Promise<void>;
+  /** boolean obs columns to record with the embedding, e.g. which cells the method could embed */
+  obsColumns?(): { name: string; values: Uint8Array }[];
 }
 
 export interface EmbeddingMethod {

@@ -2,6 +2,7 @@
 import { ConfigError } from "../errors.ts";
 import { gs } from "./gs.ts";
 import { gs10k } from "./gs10k.ts";
+import { geneformer, geneformerV1 } from "./geneformer.ts";
 import { hvg } from "./hvg.ts";
 import { pca } from "./pca.ts";
 import type { EmbeddingMethod } from "./method.ts";
@@ -11,10 +12,12 @@ const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
   ["gs10k", gs10k],
   ["hvg", hvg],
   ["pca", pca],
+  ["geneformer", geneformer],
+  ["geneformer-v1", geneformerV1],
 ]);
 
 /** Methods of the reference pipeline that this version does not implement yet. */
-const PLANNED = ["scvi_fm", "geneformer", "geneformer-v1"];
+const PLANNED = ["scvi_fm"];
 
 export function methodNames(): string[] {
   return [...METHODS.keys()];

@@ -14,6 +14,10 @@ import type { DatasetContext, Embedder, EmbeddingMethod } from "../methods/metho
 import type { CompressorConfig } from "../store/codecs.ts";
 import { withLock } from "../store/lock.ts";
 import { chooseExpressionSource, type XIs } from "./expression-source.ts";
+import { writeBoolObsColumn } from "../anndata/obs-column.ts";
+import type { CsrBlock } from "../numerics/csr.ts";
+
+const emptyBlock = (rows: number, cols: number): CsrBlock => ({ rows, cols, indptr: new Int32Array(rows + 1), indices: new Int32Array(0), data: new Float32Array(0) });
 import type { Logger } from "./logger.ts";
 import { createProgress } from "./progress.ts";
 import { stat } from "node:fs/promises";
@@ -27,6 +31,7 @@ export interface FileJob {
   xIs: XIs;
   dimMap: Record<string, number>;
   initKwargs(method: string): Record<string, unknown>;
+  batchSize?: number;
   compressor?: CompressorConfig;
   dataset: DatasetContext;
   log: Logger;
@@ -97,13 +102,10 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
     if (created === "created") log.info(`created ${job.output} from ${job.input}`);
     if (toRun.length === 0) return { input: job.input, output: job.output, nObs: reader.nObs, results };
 
-    const source = await chooseExpressionSource(reader, job.xIs);
-    log.info(`expression: ${source.reason}`);
-
     const prepared: { method: EmbeddingMethod; embedder: Embedder }[] = [];
     for (const method of toRun) {
       try {
-        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], log, dataset: job.dataset });
+        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], batchSize: job.batchSize, log, dataset: job.dataset });
         prepared.push({ method, embedder });
       } catch (err) {
         fail(method.name, err);
@@ -121,10 +123,21 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
         fail(method.name, err);
       }
     }
-    await streamBlocks(job, reader.nObs, blockRows, source.readLognorm, active, fail);
+    // expression is read only when a method needs it (Geneformer reads its prepared tokens)
+    let read = async (r0: number, r1: number): Promise<CsrBlock> => emptyBlock(r1 - r0, reader.nVars);
+    if (active.some((a) => a.embedder.input === "lognorm")) {
+      const source = await chooseExpressionSource(reader, job.xIs);
+      log.info(`expression: ${source.reason}`);
+      read = source.readLognorm;
+    }
+    await streamBlocks(job, reader.nObs, blockRows, read, active, fail);
     for (const a of active) {
       try {
         await a.writer.commit();
+        for (const col of a.embedder.obsColumns?.() ?? []) {
+          await writeBoolObsColumn(job.output, col.name, col.values);
+          log.info(`obs['${col.name}']: ${col.values.reduce((n, v) => n + v, 0)} of ${col.values.length} cells true`);
+        }
         const seconds = (Date.now() - a.started) / 1000;
         log.info(`${obsmKey(a.method.name)}: wrote (${reader.nObs}, ${a.embedder.dim}) in ${seconds.toFixed(1)} s`);
         results.push({ method: a.method.name, key: obsmKey(a.method.name), status: "written", detail: `(${reader.nObs}, ${a.embedder.dim})`, seconds });
@@ -143,7 +156,7 @@ async function streamBlocks(
   job: FileJob,
   nObs: number,
   blockRows: number,
-  read: (r0: number, r1: number) => Promise<import("../numerics/csr.ts").CsrBlock>,
+  read: (r0: number, r1: number) => Promise<CsrBlock>,
   active: Active[],
   fail: (method: string, err: unknown) => void,
 ): Promise<void> {
@@ -163,7 +176,7 @@ async function streamBlocks(
     }
     for (const a of [...active]) {
       try {
-        a.embedder.embed(block, a.writer.nextRows(r1 - r0));
+        await a.embedder.embed(block, a.writer.nextRows(r1 - r0), r0);
         await a.writer.advance(r1 - r0);
       } catch (err) {
         active.splice(active.indexOf(a), 1);

@@ -15,6 +15,7 @@ export interface Task {
   methods: string[];
   prepareOnly: boolean;
   chunkRows: number;
+  batchSize: number;
   overwrite: boolean;
   xIs: XIs;
   dimMap: Record<string, number>;
@@ -41,6 +42,7 @@ export function planSection(config: Config, name: SectionName): Task[] {
     methods: [...section.methods],
     prepareOnly,
     chunkRows: section.chunk_rows,
+    batchSize: section.batch_size,
     overwrite: section.overwrite,
     xIs: section.x_is,
     dimMap: { ...(section.embedding_dim_map ?? {}) },

@@ -19,6 +19,7 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
       output: task.output,
       methods: task.methods,
       chunkRows: task.chunkRows,
+      batchSize: task.batchSize,
       overwrite: task.overwrite,
       xIs: task.xIs,
       dimMap: task.dimMap,
@@ -48,7 +49,7 @@ async function prepareOnly(task: Task, dataset: DatasetContext, log: Logger): Pr
     for (const name of task.methods) {
       const started = Date.now();
       try {
-        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], log, dataset });
+        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], batchSize: task.batchSize, log, dataset });
         results.push({ method: name, key: obsmKey(name), status: "prepared", detail: `dim ${embedder.dim}`, seconds: (Date.now() - started) / 1000 });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -1,0 +1,155 @@
+/**
+ * `geneformer` (V2 rules: <cls> … <eos>, 4096 input, CLS pooling) and `geneformer-v1` (no special
+ * tokens, 2048 input, mean pooling): tokenization is the preparation step (cached per file, keyed
+ * by the file's identity, the dictionaries and the rules); embedding runs the BERT encoder on the
+ * cached tokens, `emb_layer` −1 (second-to-last layer, the default) or 0 (last). Cells without
+ * any known gene get a zero row and `obs['<method>_valid'] = false`.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ensemblIds } from "../anndata/gene-ids.ts";
+import { InputError } from "../errors.ts";
+import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
+import { cpuDevice } from "../models/cpu-device.ts";
+import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
+import { geneSlots, tokenizeBlock, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
+import { artifactKey } from "../store/artifact-cache.ts";
+import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
+import type { AnnDataReader } from "../anndata/anndata-reader.ts";
+import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
+
+interface Variant {
+  name: string;
+  rules: TokenizerRules;
+  pooling: Pooling;
+  defaultTokens: string;
+  defaultMedians?: string;
+  /** the model folder inside the seed's `geneformer_root` layout */
+  rootModel: string;
+  rootKey: string;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  geneformer: { name: "geneformer", rules: { inputSize: 4096, specialTokens: true }, pooling: "cls", defaultTokens: SHIPPED.v2Tokens, rootModel: "Geneformer-V2-104M", rootKey: "geneformer_root" },
+  "geneformer-v1": { name: "geneformer-v1", rules: { inputSize: 2048, specialTokens: false }, pooling: "mean", defaultTokens: SHIPPED.v1Tokens, defaultMedians: SHIPPED.v1Medians, rootModel: "geneformer-12L-30M", rootKey: "geneformer_v1_root" },
+};
+
+const models = new Map<string, BertModel>();
+
+function option(ctx: MethodContext, key: string): string | undefined {
+  const v = ctx.initKwargs[key];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function modelDir(ctx: MethodContext, v: Variant): string {
+  const dir = option(ctx, "model_dir") ?? (option(ctx, v.rootKey) ? join(option(ctx, v.rootKey)!, v.rootModel) : undefined);
+  if (!dir) {
+    throw new InputError(`no model directory for ${v.name}`, {
+      key: `init_kwargs_${v.name.replace(/-/g, "_")}.model_dir`,
+      fix: `download ${v.rootModel} (config.json + model.safetensors or pytorch_model.bin) from huggingface.co/ctheodoris/Geneformer and set ++embedding_gpu.init_kwargs_${v.name.replace(/-/g, "_")}.model_dir=/path/to/${v.rootModel}`,
+    });
+  }
+  return dir;
+}
+
+/** Raw counts: layers['counts'], else X when it holds integers. */
+async function countsMatrix(reader: AnnDataReader, ctx: MethodContext) {
+  if (await reader.has("layers/counts")) return reader.matrix("layers/counts");
+  const x = await reader.matrix("X");
+  const sample = await x.readRows(0, Math.min(reader.nObs, 1000));
+  if (sample.data.every((v) => Number.isInteger(v) && v >= 0)) {
+    ctx.log.info("geneformer: no layers['counts']; X holds integer counts and is used");
+    return x;
+  }
+  throw new InputError("Geneformer needs raw counts, and layers['counts'] is missing (X is not integer counts)", { file: reader.path, key: "layers/counts", fix: "store the raw counts as layers['counts']" });
+}
+
+async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictionaries): Promise<TokenCacheReader> {
+  const { reader } = ctx;
+  const key = artifactKey(`tokens-${v.name}`, { rules: v.rules, dictionaries: dict.fingerprint }, [reader.path]);
+  const { reader: cache, cached } = await tokenCache(ctx.dataset.cacheDir, key, reader.nObs, async function* () {
+    const { ids } = await ensemblIds(reader);
+    const slots = geneSlots(ids, dict);
+    ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
+    if (slots.matched === 0) throw new InputError(`none of the genes is in the ${v.name} vocabulary`, { file: reader.path, key: "var/ensembl_id", fix: "Geneformer needs human Ensembl ids (ENSG…)" });
+    const counts = await countsMatrix(reader, ctx);
+    let nCounts: number[] | undefined;
+    if (await reader.hasColumn("obs", "n_counts")) {
+      nCounts = (await reader.column("obs", "n_counts")).map(Number);
+      ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
+    } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
+    for (let r0 = 0; r0 < reader.nObs; r0 += 4096) {
+      const r1 = Math.min(reader.nObs, r0 + 4096);
+      const block = await counts.readRows(r0, r1);
+      const sizes = nCounts?.slice(r0, r1) ?? Array.from({ length: r1 - r0 }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
+      yield tokenizeBlock(block, sizes, slots, v.rules, dict);
+    }
+  });
+  ctx.log.info(`${v.name}: tokens ${cached ? "from the preparation cache" : "computed"} (${cache.path})`);
+  return cache;
+}
+
+function geneformerMethod(v: Variant): EmbeddingMethod {
+  return {
+    name: v.name,
+    hardware: "gpu",
+    description: `Geneformer ${v.name === "geneformer" ? "V2" : "V1"} cell embeddings (${v.pooling} pooling)`,
+    requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "a model directory (init_kwargs.model_dir)"],
+    // the width is the model's hidden size, known only once it is loaded
+    expectedDim: () => undefined,
+    async check(reader) {
+      const counts = await reader.has("layers/counts");
+      return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
+    },
+    async prepare(ctx): Promise<Embedder> {
+      const dict = loadDictionaries({
+        tokenDictionary: option(ctx, "token_dictionary_file") ?? v.defaultTokens,
+        geneMedians: option(ctx, "gene_median_file") ?? v.defaultMedians,
+        geneMapping: option(ctx, "gene_mapping_file"),
+      });
+      const tokens = await tokenize(ctx, v, dict);
+      const dir = modelDir(ctx, v);
+      let model = models.get(dir);
+      if (!model) {
+        if (!existsSync(dir)) throw new InputError("model directory not found", { file: dir, fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it` });
+        models.set(dir, (model = loadBert(dir, cpuDevice())));
+        ctx.log.warn(`${v.name}: running the transformer on the CPU (no CUDA device in this version): expect minutes per thousand cells; use a GPU node for real datasets`);
+      }
+      const L = model.config.num_hidden_layers;
+      if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.config.hidden_size) {
+        ctx.log.warn(`${v.name}: embedding_dim_map says ${ctx.configuredDim}, the model's hidden size is ${model.config.hidden_size}; using ${model.config.hidden_size}`);
+      }
+      const embLayer = Number(ctx.initKwargs["emb_layer"] ?? -1);
+      if (!Number.isInteger(embLayer) || embLayer > 0 || embLayer < -L) throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, { key: "init_kwargs.emb_layer" });
+      const pooling = (option(ctx, "pooling") ?? v.pooling) as Pooling;
+      const H = model.config.hidden_size;
+      const batchSize = Math.max(1, ctx.batchSize ?? 16);
+      const special = v.rules.specialTokens;
+      const m = model;
+      return {
+        dim: H,
+        input: "none",
+        obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
+        embed(block, out, r0) {
+          const { tokens: ids, offsets } = tokens.read(r0, r0 + block.rows);
+          // cells sorted by length so each batch pads little; empty cells stay zero
+          const order = Array.from({ length: block.rows }, (_, i) => i).filter((i) => offsets[i + 1]! > offsets[i]!).sort((a, b) => offsets[a + 1]! - offsets[a]! - (offsets[b + 1]! - offsets[b]!));
+          for (let b0 = 0; b0 < order.length; b0 += batchSize) {
+            const rows = order.slice(b0, b0 + batchSize);
+            const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
+            const T = Math.max(...lengths);
+            const batch = new Int32Array(rows.length * T).fill(m.config.pad_token_id ?? 0);
+            rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+            const from = Int32Array.from(rows, () => (special ? 1 : 0));
+            const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
+            const [pooled] = bertForward(m, { ids: batch, lengths, B: rows.length, T, layer: L + embLayer, pools: [{ kind: pooling, from, to }] });
+            rows.forEach((i, j) => out.set(pooled!.subarray(j * H, (j + 1) * H), i * H));
+          }
+        },
+      };
+    },
+  };
+}
+
+export const geneformer = geneformerMethod(VARIANTS["geneformer"]!);
+export const geneformerV1 = geneformerMethod(VARIANTS["geneformer-v1"]!);

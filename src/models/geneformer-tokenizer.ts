@@ -56,33 +56,76 @@ export interface TokenBlock {
   uncropped: Int32Array;
 }
 
-/** Tokenizes a block of raw-count rows; `nCounts[r]` is the library size of row r. */
+const INDEX_BITS = 13;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+
+/**
+ * Tokenizes a block of raw-count rows; `nCounts[r]` is the library size of row r.
+ * Ranking uses the native Float64Array sort: each positive score's low 13 mantissa bits are
+ * replaced by (8191 − its position in the row), so equal scores keep var order and the sort needs
+ * no comparator. Scores closer than 2⁻³⁹ (relative) are treated as ties; rows with more than
+ * 8192 expressed genes fall back to a comparator sort.
+ */
 export function tokenizeBlock(block: CsrBlock, nCounts: ArrayLike<number>, slots: GeneSlots, rules: TokenizerRules, dict: GeneformerDictionaries): TokenBlock {
   const maxGenes = rules.specialTokens ? rules.inputSize - 2 : rules.inputSize;
-  const out: number[] = [];
+  const perRow = maxGenes + (rules.specialTokens ? 2 : 0);
+  let out = new Int32Array(Math.max(16, Math.min(block.rows * perRow, block.data.length + 2 * block.rows)));
+  let used = 0;
   const offsets = new Int32Array(block.rows + 1);
   const uncropped = new Int32Array(block.rows);
   const sums = new Float64Array(slots.token.length);
-  const touched: number[] = [];
+  let touched = new Int32Array(1024);
+  let keys = new Float64Array(1024);
+  let words = new Uint32Array(keys.buffer);
+  const push = (t: number) => {
+    if (used === out.length) {
+      const bigger = new Int32Array(out.length * 2);
+      bigger.set(out);
+      out = bigger;
+    }
+    out[used++] = t;
+  };
   for (let r = 0; r < block.rows; r++) {
-    for (let k = block.indptr[r]!; k < block.indptr[r + 1]!; k++) {
-      const s = slots.slotOf[block.indices[k]!]!;
-      if (s < 0 || block.data[k] === 0) continue;
-      if (sums[s] === 0) touched.push(s);
-      sums[s]! += block.data[k]!;
+    let k = 0;
+    for (let e = block.indptr[r]!; e < block.indptr[r + 1]!; e++) {
+      const s = slots.slotOf[block.indices[e]!]!;
+      const v = block.data[e]!;
+      if (s < 0 || v === 0) continue;
+      if (sums[s] === 0) {
+        if (k === touched.length) {
+          const t = new Int32Array(k * 2);
+          t.set(touched);
+          touched = t;
+          keys = new Float64Array(k * 2);
+          words = new Uint32Array(keys.buffer);
+        }
+        touched[k++] = s;
+      }
+      sums[s]! += v;
     }
-    const n = nCounts[r]!;
-    const scored = touched.map((s) => ({ s, score: (Math.fround(sums[s]! / n) * 10000) / slots.median[s]! }));
-    scored.sort((a, b) => b.score - a.score || a.s - b.s);
-    uncropped[r] = scored.length;
-    if (scored.length > 0) {
-      if (rules.specialTokens) out.push(dict.cls!);
-      for (let i = 0; i < Math.min(maxGenes, scored.length); i++) out.push(slots.token[scored[i]!.s]!);
-      if (rules.specialTokens) out.push(dict.eos!);
+    uncropped[r] = k;
+    if (k > 0) {
+      const n = nCounts[r]!;
+      const take = Math.min(maxGenes, k);
+      if (rules.specialTokens) push(dict.cls!);
+      if (k <= INDEX_MASK + 1) {
+        const view = keys.subarray(0, k);
+        for (let i = 0; i < k; i++) {
+          const s = touched[i]!;
+          view[i] = (Math.fround(sums[s]! / n) * 10000) / slots.median[s]!;
+          words[2 * i] = (words[2 * i]! & ~INDEX_MASK) | (INDEX_MASK - i);
+        }
+        view.sort();
+        for (let i = 0; i < take; i++) push(slots.token[touched[INDEX_MASK - (words[2 * (k - 1 - i)]! & INDEX_MASK)]!]!);
+      } else {
+        const score = Float64Array.from(touched.subarray(0, k), (s) => (Math.fround(sums[s]! / n) * 10000) / slots.median[s]!);
+        const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || touched[a]! - touched[b]!);
+        for (let i = 0; i < take; i++) push(slots.token[touched[order[i]!]!]!);
+      }
+      if (rules.specialTokens) push(dict.eos!);
     }
-    offsets[r + 1] = out.length;
-    for (const s of touched) sums[s] = 0;
-    touched.length = 0;
+    offsets[r + 1] = used;
+    for (let i = 0; i < k; i++) sums[touched[i]!] = 0;
   }
-  return { tokens: Int32Array.from(out), offsets, uncropped };
+  return { tokens: out.slice(0, used), offsets, uncropped };
 }

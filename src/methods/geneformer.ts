@@ -12,7 +12,8 @@ import { InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
 import { cpuDevice } from "../models/cpu-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
-import { geneSlots, tokenizeBlock, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
+import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
+import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
 import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
@@ -78,12 +79,15 @@ async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictiona
       nCounts = (await reader.column("obs", "n_counts")).map(Number);
       ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
     } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
-    for (let r0 = 0; r0 < reader.nObs; r0 += 4096) {
-      const r1 = Math.min(reader.nObs, r0 + 4096);
-      const block = await counts.readRows(r0, r1);
-      const sizes = nCounts?.slice(r0, r1) ?? Array.from({ length: r1 - r0 }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
-      yield tokenizeBlock(block, sizes, slots, v.rules, dict);
-    }
+    const blocks = async function* () {
+      for (let r0 = 0; r0 < reader.nObs; r0 += 4096) {
+        const r1 = Math.min(reader.nObs, r0 + 4096);
+        const block = await counts.readRows(r0, r1);
+        const sizes = nCounts ? Float64Array.from(nCounts.slice(r0, r1)) : Float64Array.from({ length: r1 - r0 }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
+        yield { block, nCounts: sizes };
+      }
+    };
+    yield* tokenizeParallel(blocks(), slots, v.rules, dict);
   });
   ctx.log.info(`${v.name}: tokens ${cached ? "from the preparation cache" : "computed"} (${cache.path})`);
   return cache;

@@ -86,3 +86,20 @@ test("a missing model directory is a clear error naming what to download", (t) =
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no model directory for geneformer-v1.*huggingface\.co\/ctheodoris\/Geneformer/s);
 });
+
+test("prepare tokenizes without a model; the embed step then reuses the tokens", async (t) => {
+  const dir = tempDir(t);
+  const { cpSync, writeFileSync, mkdirSync } = await import("node:fs");
+  const base = join(dir, "data"), split = join(base, "processed/test/small/all");
+  mkdirSync(split, { recursive: true });
+  cpSync(join(SHARED, "data/real/pbmc1k_v3_chr21.h5ad"), join(split, "chunk_0.h5ad"));
+  const config = join(dir, "small.yaml");
+  writeFileSync(config, `dataset: {name: small}\nsplit_dataset: false\nembedding_preparation:\n  methods: [geneformer-v1]\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/safetensors")}}\n`);
+  const prep = runCli(["prepare", "-c", config, `++base_file_path=${base}`]);
+  assert.equal(prep.code, 0, prep.stderr);
+  assert.match(prep.stdout, /X_geneformer-v1 +prepared +tokenized 1107 cells \(\d+ without known genes\)/);
+  const run = runCli(["embed", "-c", config, "-s", "embedding_gpu", `++base_file_path=${base}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /tokens from the preparation cache/);
+  assert.match(run.stdout, /X_geneformer-v1 +written +\(1107, 64\)/);
+});

@@ -93,6 +93,14 @@ async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictiona
   return cache;
 }
 
+function dictionaries(ctx: MethodContext, v: Variant): GeneformerDictionaries {
+  return loadDictionaries({
+    tokenDictionary: option(ctx, "token_dictionary_file") ?? v.defaultTokens,
+    geneMedians: option(ctx, "gene_median_file") ?? v.defaultMedians,
+    geneMapping: option(ctx, "gene_mapping_file"),
+  });
+}
+
 function geneformerMethod(v: Variant): EmbeddingMethod {
   return {
     name: v.name,
@@ -105,13 +113,14 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
       const counts = await reader.has("layers/counts");
       return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
     },
+    async prepareOnly(ctx) {
+      const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
+      const dropped = tokens.uncropped.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
+      tokens.close();
+      return `tokenized ${tokens.nCells} cells (${dropped} without known genes)`;
+    },
     async prepare(ctx): Promise<Embedder> {
-      const dict = loadDictionaries({
-        tokenDictionary: option(ctx, "token_dictionary_file") ?? v.defaultTokens,
-        geneMedians: option(ctx, "gene_median_file") ?? v.defaultMedians,
-        geneMapping: option(ctx, "gene_mapping_file"),
-      });
-      const tokens = await tokenize(ctx, v, dict);
+      const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dir = modelDir(ctx, v);
       let model = models.get(dir);
       if (!model) {

@@ -67,6 +67,8 @@ export interface EmbeddingMethod {
   /** what the file must contain, for `inspect` */
   readonly requires: readonly string[];
   prepare(ctx: MethodContext): Promise<Embedder>;
+  /** the preparation phase alone (e.g. tokenization, without loading a model); defaults to `prepare` */
+  prepareOnly?(ctx: MethodContext): Promise<string>;
   /** whether a file holds what this method needs, without computing anything */
   check(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }>;
 }

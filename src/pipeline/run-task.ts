@@ -49,8 +49,10 @@ async function prepareOnly(task: Task, dataset: DatasetContext, log: Logger): Pr
     for (const name of task.methods) {
       const started = Date.now();
       try {
-        const embedder = await getMethod(name).prepare({ reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], batchSize: task.batchSize, log, dataset });
-        results.push({ method: name, key: obsmKey(name), status: "prepared", detail: `dim ${embedder.dim}`, seconds: (Date.now() - started) / 1000 });
+        const method = getMethod(name);
+        const ctx = { reader, initKwargs: task.initKwargs[name] ?? {}, configuredDim: task.dimMap[name], batchSize: task.batchSize, log, dataset };
+        const detail = method.prepareOnly ? await method.prepareOnly(ctx) : `dim ${(await method.prepare(ctx)).dim}`;
+        results.push({ method: name, key: obsmKey(name), status: "prepared", detail, seconds: (Date.now() - started) / 1000 });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         log.error(`${name}: preparation failed: ${error.message}`);

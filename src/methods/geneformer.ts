@@ -16,8 +16,8 @@ import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.t
 import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
 import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
-import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
+import { rawCounts } from "./raw-counts.ts";
 
 interface Variant {
   name: string;
@@ -53,18 +53,6 @@ function modelDir(ctx: MethodContext, v: Variant): string {
   return dir;
 }
 
-/** Raw counts: layers['counts'], else X when it holds integers. */
-async function countsMatrix(reader: AnnDataReader, ctx: MethodContext) {
-  if (await reader.has("layers/counts")) return reader.matrix("layers/counts");
-  const x = await reader.matrix("X");
-  const sample = await x.readRows(0, Math.min(reader.nObs, 1000));
-  if (sample.data.every((v) => Number.isInteger(v) && v >= 0)) {
-    ctx.log.info("geneformer: no layers['counts']; X holds integer counts and is used");
-    return x;
-  }
-  throw new InputError("Geneformer needs raw counts, and layers['counts'] is missing (X is not integer counts)", { file: reader.path, key: "layers/counts", fix: "store the raw counts as layers['counts']" });
-}
-
 async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictionaries): Promise<TokenCacheReader> {
   const { reader } = ctx;
   const key = artifactKey(`tokens-${v.name}`, { rules: v.rules, dictionaries: dict.fingerprint }, [reader.path]);
@@ -73,7 +61,7 @@ async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictiona
     const slots = geneSlots(ids, dict);
     ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
     if (slots.matched === 0) throw new InputError(`none of the genes is in the ${v.name} vocabulary`, { file: reader.path, key: "var/ensembl_id", fix: "Geneformer needs human Ensembl ids (ENSG…)" });
-    const counts = await countsMatrix(reader, ctx);
+    const counts = await rawCounts(reader, v.name, ctx.log);
     let nCounts: number[] | undefined;
     if (await reader.hasColumn("obs", "n_counts")) {
       nCounts = (await reader.column("obs", "n_counts")).map(Number);

@@ -5,6 +5,7 @@ import { gs10k } from "./gs10k.ts";
 import { geneformer, geneformerV1 } from "./geneformer.ts";
 import { hvg } from "./hvg.ts";
 import { pca } from "./pca.ts";
+import { scviFm } from "./scvi-fm.ts";
 import type { EmbeddingMethod } from "./method.ts";
 
 const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
@@ -14,10 +15,11 @@ const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
   ["pca", pca],
   ["geneformer", geneformer],
   ["geneformer-v1", geneformerV1],
+  ["scvi_fm", scviFm],
 ]);
 
-/** Methods of the reference pipeline that this version does not implement yet. */
-const PLANNED = ["scvi_fm"];
+/** Methods of the reference pipeline that this version does not implement. */
+const PLANNED = ["cw-geneformer"];
 
 export function methodNames(): string[] {
   return [...METHODS.keys()];

@@ -152,6 +152,9 @@ function call(fn: unknown, args: unknown[], opts: PickleOptions): unknown {
     case "builtins.frozenset":
     case "__builtin__.frozenset":
       return new Set((args[0] as unknown[]) ?? []);
+    case "__builtin__.bytes":
+    case "builtins.bytes":
+      return args.length === 0 ? new Uint8Array(0) : Uint8Array.from(String(args[0]), (c) => c.charCodeAt(0) & 0xff);
     case "_codecs.encode": // protocol 2 spells bytes as _codecs.encode(str, "latin1")
       return Uint8Array.from(String(args[0]), (c) => c.charCodeAt(0) & 0xff);
     case "builtins.bytearray":

@@ -20,6 +20,8 @@ export function toFloat32(dtype: string, bytes: Uint8Array, n: number): Float32A
   switch (dtype) {
     case "F32":
       return new Float32Array(copy.buffer, 0, n);
+    case "I64":
+      return Float32Array.from(new BigInt64Array(copy.buffer, 0, n), Number);
     case "F64":
       return Float32Array.from(new Float64Array(copy.buffer, 0, n));
     case "F16": {

@@ -11,6 +11,7 @@ import { readZip } from "./zip-reader.ts";
 
 const STORAGE_DTYPES: Record<string, [string, number]> = {
   FloatStorage: ["F32", 4],
+  LongStorage: ["I64", 8],
   DoubleStorage: ["F64", 8],
   HalfStorage: ["F16", 2],
   BFloat16Storage: ["BF16", 2],
@@ -22,7 +23,8 @@ interface Storage {
   raw: Uint8Array;
 }
 
-export function readTorchCheckpoint(path: string): Weights {
+/** The checkpoint's whole pickled object, tensors rebuilt (float32), other classes inert. */
+export function readTorchPickle(path: string): unknown {
   let zip;
   try {
     zip = readZip(readFileSync(path));
@@ -49,11 +51,19 @@ export function readTorchCheckpoint(path: string): Weights {
       return rebuild(storage, offset, size, stride);
     },
   });
+  return root;
+}
+
+/** The float tensors of a state_dict (a mapping name → tensor). */
+export function tensorsOf(dict: unknown, path: string): Weights {
+  if (!(dict instanceof Map)) throw new InputError("the checkpoint is not a state_dict", { file: path });
   const weights: Weights = new Map();
-  const dict = root instanceof Map ? root : undefined;
-  if (!dict) throw new InputError("the checkpoint is not a state_dict", { file: path });
   for (const [k, v] of dict) if (v && typeof v === "object" && "data" in (v as object) && "shape" in (v as object)) weights.set(String(k), v as Tensor);
   return weights;
+}
+
+export function readTorchCheckpoint(path: string): Weights {
+  return tensorsOf(readTorchPickle(path), path);
 }
 
 function rebuild(s: Storage, offset: number, size: number[], stride: number[]): Tensor {

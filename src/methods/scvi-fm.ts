@@ -1,0 +1,63 @@
+/**
+ * `scvi_fm`: the CELLxGENE census scVI model's latent mean (50-d), computed by our own encoder
+ * from the model directory users already have (no download, no scvi-tools). Raw counts are
+ * aligned to the model's genes by `var['ensembl_id']` (a hash map; missing genes are 0) and
+ * streamed in row blocks; the first layer is a sparse × dense product.
+ */
+import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
+import { InputError } from "../errors.ts";
+import { encodeBlock, readScviModel, type ScviEncoder } from "../models/scvi.ts";
+import type { EmbeddingMethod } from "./method.ts";
+import { rawCounts } from "./raw-counts.ts";
+
+const models = new Map<string, ScviEncoder>();
+
+export const scviFm: EmbeddingMethod = {
+  name: "scvi_fm",
+  hardware: "cpu",
+  description: "scVI (CELLxGENE census model) posterior mean latent",
+  requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "the census scVI model directory (init_kwargs.model_dir)"],
+  expectedDim: () => undefined,
+  async check(reader) {
+    const counts = await reader.has("layers/counts");
+    return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
+  },
+  async prepare(ctx) {
+    const dir = ctx.initKwargs["model_dir"];
+    if (typeof dir !== "string" || dir === "") {
+      throw new InputError("no scVI model directory", {
+        key: "init_kwargs_scvi_fm.model_dir",
+        fix: "download the CELLxGENE census scVI model (homo_sapiens 2024-02-12, the modelhub folder with model.pt) and set ++embedding_cpu.init_kwargs_scvi_fm.model_dir=/path/to/modelhub",
+      });
+    }
+    let enc = models.get(dir);
+    if (!enc) models.set(dir, (enc = readScviModel(dir)));
+    const { ids, source } = await ensemblIds(ctx.reader, (ctx.initKwargs["ensembl_col"] as string) ?? "ensembl_id");
+    const first = firstPositions(ids);
+    const rowOf = new Int32Array(ctx.reader.nVars).fill(-1);
+    let present = 0;
+    enc.varNames.forEach((g, i) => {
+      const c = first.get(g);
+      if (c !== undefined && rowOf[c] === -1) {
+        rowOf[c] = i;
+        present++;
+      }
+    });
+    const fraction = present / enc.varNames.length;
+    const minimum = Number(ctx.initKwargs["min_gene_overlap"] ?? 0.05);
+    const msg = `scvi_fm: ${present}/${enc.varNames.length} model genes found (${(100 * fraction).toFixed(1)}%, ids from ${source}); missing genes are 0`;
+    if (fraction < minimum) throw new InputError(`${msg}, below min_gene_overlap ${minimum}`, { file: ctx.reader.path, key: "var/ensembl_id", fix: "check the gene ids, or lower init_kwargs_scvi_fm.min_gene_overlap" });
+    if (fraction < 0.5) ctx.log.warn(msg);
+    else ctx.log.info(msg);
+    const counts = await rawCounts(ctx.reader, "scvi_fm", ctx.log);
+    const model = enc;
+    return {
+      dim: model.nLatent,
+      input: "none",
+      async embed(block, out, r0) {
+        const x = await counts.readRows(r0, r0 + block.rows);
+        encodeBlock(model, x.indptr, x.indices, x.data, x.rows, rowOf, out);
+      },
+    };
+  },
+};

@@ -1,0 +1,45 @@
+/** scvi_fm: scvi-tools' own model.pt read directly; latents equal scvi-tools' (1 and 2 layers). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
+import { ensemblIds, firstPositions } from "../src/anndata/gene-ids.ts";
+import { encodeBlock, readScviModel } from "../src/models/scvi.ts";
+import { runCli } from "./helpers/cli.ts";
+import { expectClose } from "./helpers/expect-close.ts";
+import { readNpy } from "./helpers/npy.ts";
+import { FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
+
+const SCVI = join(FIXTURES, "scvi");
+
+for (const layers of [1, 2]) {
+  test(`census-like scVI, ${layers} layer(s): gene alignment exact, latent max abs diff ≤ 1e-5`, async () => {
+    const enc = readScviModel(join(SCVI, `census_like_nlayers${layers}`));
+    assert.equal(enc.layers.length, layers);
+    assert.equal(enc.nLatent, 50);
+    assert.equal(enc.layers[0]!.nOut, 128);
+    const reader = await AnnDataReader.open(join(REAL, "pbmc_10x_3chem.h5ad"));
+    const first = firstPositions((await ensemblIds(reader)).ids);
+    const columns = Int32Array.from(enc.varNames, (g) => first.get(g) ?? -1);
+    assert.deepEqual(columns, readNpy(join(SCVI, "pbmc_10x_3chem", `gene_columns_nlayers${layers}.npy`)).data);
+    const rowOf = new Int32Array(reader.nVars).fill(-1);
+    columns.forEach((c, i) => c >= 0 && (rowOf[c] = i));
+    const x = await (await reader.matrix("layers/counts")).readRows(0, reader.nObs);
+    const out = new Float32Array(reader.nObs * 50);
+    encodeBlock(enc, x.indptr, x.indices, x.data, x.rows, rowOf, out);
+    expectClose(out, readNpy(join(SCVI, "pbmc_10x_3chem", `latent_qz_mean_nlayers${layers}.npy`)).data as Float32Array, { atol: 1e-5, label: "latent (the fixture README: float32 noise is ~1e-6)" });
+    reader.close();
+  });
+}
+
+test("scvi_fm through the CLI; a missing model directory names the census model", (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, "o.zarr");
+  const r = runCli(["embed", "--input", join(REAL, "pbmc_10x_3chem.zarr"), "--output", out, "--methods", "scvi_fm", `++init_kwargs_scvi_fm.model_dir=${join(SCVI, "census_like_nlayers2")}`, "--chunk-rows", "700"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /X_scvi_fm +written +\(2860, 50\)/);
+  assert.match(r.stderr, /scvi_fm: 384\/2000 model genes found \(19\.2%/);
+  const missing = runCli(["embed", "--input", join(REAL, "pbmc_10x_3chem.zarr"), "--output", join(dir, "p.zarr"), "--methods", "scvi_fm"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no scVI model directory.*CELLxGENE census scVI model/s);
+});

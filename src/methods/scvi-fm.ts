@@ -6,7 +6,8 @@
  */
 import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
-import { encodeBlock, readScviModel, type ScviEncoder } from "../models/scvi.ts";
+import { readScviModel, type ScviEncoder } from "../models/scvi.ts";
+import { ScviPool } from "../models/scvi-pool.ts";
 import type { EmbeddingMethod } from "./method.ts";
 import { rawCounts } from "./raw-counts.ts";
 
@@ -50,13 +51,12 @@ export const scviFm: EmbeddingMethod = {
     if (fraction < 0.5) ctx.log.warn(msg);
     else ctx.log.info(msg);
     const counts = await rawCounts(ctx.reader, "scvi_fm", ctx.log);
-    const model = enc;
+    const pool = new ScviPool(enc, rowOf);
     return {
-      dim: model.nLatent,
+      dim: enc.nLatent,
       input: "none",
       async embed(block, out, r0) {
-        const x = await counts.readRows(r0, r0 + block.rows);
-        encodeBlock(model, x.indptr, x.indices, x.data, x.rows, rowOf, out);
+        await pool.encode(await counts.readRows(r0, r0 + block.rows), out);
       },
     };
   },

@@ -12,8 +12,8 @@ import type { Tensor } from "./tensor.ts";
 import { readTorchPickle, tensorsOf } from "./torch-checkpoint.ts";
 
 export interface ScviLayer {
-  /** nIn × nOut (transposed from PyTorch's out × in), so sparse rows scatter into it */
-  Wt: Float64Array;
+  /** nIn × nOut (transposed from PyTorch's out × in), so sparse rows scatter into it; float32 as stored */
+  Wt: Float32Array;
   bias: Float64Array;
   /** BatchNorm folded: y = x·scale + shift */
   scale: Float64Array;
@@ -68,7 +68,7 @@ export function readScviModel(dir: string): ScviEncoder {
     const p = `z_encoder.encoder.fc_layers.Layer ${l}`;
     const W = get(`${p}.0.weight`);
     const [nOut, nIn] = W.shape as [number, number];
-    const Wt = new Float64Array(nIn * nOut);
+    const Wt = new Float32Array(nIn * nOut);
     for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) Wt[i * nOut + o] = W.data[o * nIn + i]!;
     const scale = new Float64Array(nOut).fill(1), shift = new Float64Array(nOut);
     if (state.has(`${p}.1.running_mean`)) {

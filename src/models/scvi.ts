@@ -98,7 +98,8 @@ export function readScviModel(dir: string): ScviEncoder {
  */
 export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32Array, data: Float32Array, rows: number, rowOf: Int32Array, out: Float32Array): void {
   const first = enc.layers[0]!;
-  let h = new Float64Array(first.nOut);
+  const nOut = first.nOut;
+  let h = new Float64Array(nOut);
   for (let r = 0; r < rows; r++) {
     // layer 0: sparse log1p(x) · Wᵀ
     h = h.length === first.nOut ? h : new Float64Array(first.nOut);
@@ -107,8 +108,8 @@ export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32
       const g = rowOf[indices[k]!]!;
       if (g < 0) continue;
       const x = enc.logVariational ? Math.log1p(data[k]!) : data[k]!;
-      const base = g * first.nOut;
-      for (let o = 0; o < first.nOut; o++) h[o]! += x * first.Wt[base + o]!;
+      const Wt = first.Wt, base = g * nOut;
+      for (let o = 0; o < nOut; o++) h[o]! += x * Wt[base + o]!;
     }
     let cur = finish(first, h);
     for (let l = 1; l < enc.layers.length; l++) {

@@ -6,7 +6,8 @@
  */
 import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
-import { readScviModel, type ScviEncoder } from "../models/scvi.ts";
+import { encodeBlockGemm, readScviModel, type ScviEncoder } from "../models/scvi.ts";
+import { nativeSgemm } from "../numerics/native-blas.ts";
 import { ScviPool } from "../models/scvi-pool.ts";
 import type { EmbeddingMethod } from "./method.ts";
 import { rawCounts } from "./raw-counts.ts";
@@ -51,9 +52,33 @@ export const scviFm: EmbeddingMethod = {
     if (fraction < 0.5) ctx.log.warn(msg);
     else ctx.log.info(msg);
     const counts = await rawCounts(ctx.reader, "scvi_fm", ctx.log);
-    const pool = new ScviPool(enc, rowOf);
+    const model = enc;
+    const { sgemm, library } = nativeSgemm();
+    if (sgemm) {
+      // the first layer as a native GEMM over the present genes only
+      const nOut = model.layers[0]!.nOut;
+      const colOf = new Int32Array(ctx.reader.nVars).fill(-1);
+      const Wp = new Float32Array(present * nOut);
+      let p = 0;
+      rowOf.forEach((g, c) => {
+        if (g < 0) return;
+        colOf[c] = p;
+        Wp.set(model.layers[0]!.Wt.subarray(g * nOut, (g + 1) * nOut), p * nOut);
+        p++;
+      });
+      ctx.log.info(`scvi_fm: first layer on ${library} (cblas_sgemm)`);
+      return {
+        dim: model.nLatent,
+        input: "none",
+        async embed(block, out, r0) {
+          encodeBlockGemm(model, await counts.readRows(r0, r0 + block.rows), colOf, Wp, present, sgemm, out);
+        },
+      };
+    }
+    ctx.log.info("scvi_fm: no native BLAS found (libopenblas); encoding in TypeScript on worker threads");
+    const pool = new ScviPool(model, rowOf);
     return {
-      dim: enc.nLatent,
+      dim: model.nLatent,
       input: "none",
       async embed(block, out, r0) {
         await pool.encode(await counts.readRows(r0, r0 + block.rows), out);

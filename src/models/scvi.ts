@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import { asNdArray } from "./pickle.ts";
+import type { Sgemm } from "../numerics/native-blas.ts";
 import type { Tensor } from "./tensor.ts";
 import { readTorchPickle, tensorsOf } from "./torch-checkpoint.ts";
 
@@ -111,23 +112,58 @@ export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32
       const Wt = first.Wt, base = g * nOut;
       for (let o = 0; o < nOut; o++) h[o]! += x * Wt[base + o]!;
     }
-    let cur = finish(first, h);
-    for (let l = 1; l < enc.layers.length; l++) {
-      const L = enc.layers[l]!;
-      const next = Float64Array.from(L.bias);
-      for (let i = 0; i < L.nIn; i++) {
-        const v = cur[i]!;
-        if (v === 0) continue;
-        for (let o = 0; o < L.nOut; o++) next[o]! += v * L.Wt[i * L.nOut + o]!;
+    latent(enc, deeper(enc, finish(first, h)), out.subarray(r * enc.nLatent, (r + 1) * enc.nLatent));
+  }
+}
+
+/**
+ * The same as encodeBlock with the first layer as a native GEMM on dense sub-blocks of the
+ * present genes: A (rows × P, log1p counts) · Wp (P × nOut). `colOf[c]` = column of var column c
+ * among the P present genes; `Wp` holds their rows of Wᵀ.
+ */
+export function encodeBlockGemm(enc: ScviEncoder, x: { indptr: Int32Array; indices: Int32Array; data: Float32Array; rows: number }, colOf: Int32Array, Wp: Float32Array, P: number, sgemm: Sgemm, out: Float32Array): void {
+  const first = enc.layers[0]!;
+  const nOut = first.nOut, SUB = 1024;
+  const A = new Float32Array(Math.min(SUB, x.rows) * P), C = new Float32Array(Math.min(SUB, x.rows) * nOut);
+  for (let s0 = 0; s0 < x.rows; s0 += SUB) {
+    const rows = Math.min(SUB, x.rows - s0);
+    A.fill(0, 0, rows * P);
+    for (let r = 0; r < rows; r++) {
+      for (let k = x.indptr[s0 + r]!; k < x.indptr[s0 + r + 1]!; k++) {
+        const c = colOf[x.indices[k]!]!;
+        if (c >= 0) A[r * P + c] = enc.logVariational ? Math.log1p(x.data[k]!) : x.data[k]!;
       }
-      cur = finish(L, next);
     }
-    const z = out.subarray(r * enc.nLatent, (r + 1) * enc.nLatent);
-    for (let o = 0; o < enc.nLatent; o++) {
-      let s = enc.meanBias[o]!;
-      for (let i = 0; i < cur.length; i++) s += cur[i]! * enc.meanWt[i * enc.nLatent + o]!;
-      z[o] = s;
+    sgemm(rows, nOut, P, A.subarray(0, rows * P), Wp, C.subarray(0, rows * nOut));
+    const h = new Float64Array(nOut);
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0; o < nOut; o++) h[o] = C[r * nOut + o]! + first.bias[o]!;
+      const cur = deeper(enc, finish(first, h));
+      latent(enc, cur, out.subarray((s0 + r) * enc.nLatent, (s0 + r + 1) * enc.nLatent));
     }
+  }
+}
+
+function deeper(enc: ScviEncoder, h: Float64Array): Float64Array {
+  let cur = h;
+  for (let l = 1; l < enc.layers.length; l++) {
+    const L = enc.layers[l]!;
+    const next = Float64Array.from(L.bias);
+    for (let i = 0; i < L.nIn; i++) {
+      const v = cur[i]!;
+      if (v === 0) continue;
+      for (let o = 0; o < L.nOut; o++) next[o]! += v * L.Wt[i * L.nOut + o]!;
+    }
+    cur = finish(L, next);
+  }
+  return cur;
+}
+
+function latent(enc: ScviEncoder, cur: Float64Array, z: Float32Array): void {
+  for (let o = 0; o < enc.nLatent; o++) {
+    let s = enc.meanBias[o]!;
+    for (let i = 0; i < cur.length; i++) s += cur[i]! * enc.meanWt[i * enc.nLatent + o]!;
+    z[o] = s;
   }
 }
 

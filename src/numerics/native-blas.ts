@@ -1,0 +1,40 @@
+/**
+ * An optional native single-precision GEMM: OpenBLAS's cblas_sgemm through koffi (an FFI shipped
+ * with prebuilt binaries on npm). Found via SCEMBED_BLAS_LIB or the usual library names; absent
+ * (or SCEMBED_BLAS=off) means callers use their TypeScript kernels.
+ */
+import { createRequire } from "node:module";
+
+/** C (M×N) = A (M×K) · B (K×N), all row-major float32. */
+export type Sgemm = (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array) => void;
+
+let loaded: { sgemm?: Sgemm; library?: string } | undefined;
+
+const CANDIDATES = ["libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblis.so.4"];
+
+export function nativeSgemm(): { sgemm?: Sgemm; library?: string } {
+  if (loaded) return loaded;
+  loaded = {};
+  if (process.env["SCEMBED_BLAS"] === "off") return loaded;
+  let koffi: typeof import("koffi");
+  try {
+    koffi = createRequire(import.meta.url)("koffi");
+  } catch {
+    return loaded;
+  }
+  const names = process.env["SCEMBED_BLAS_LIB"] ? [process.env["SCEMBED_BLAS_LIB"]] : CANDIDATES;
+  for (const name of names) {
+    try {
+      const lib = koffi.load(name);
+      const fn = lib.func(
+        "void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, _Inout_ float *C, int ldc)",
+      );
+      const ROW_MAJOR = 101, NO_TRANS = 111;
+      loaded = { library: name, sgemm: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N) };
+      return loaded;
+    } catch {
+      /* try the next name */
+    }
+  }
+  return loaded;
+}

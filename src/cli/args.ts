@@ -23,6 +23,10 @@ const OPTIONS = {
   workers: { type: "string", short: "w" },
   index: { type: "string" },
   json: { type: "boolean" },
+  manifest: { type: "string" },
+  "workflow-dir": { type: "string" },
+  "dry-run": { type: "boolean" },
+  resume: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -54,8 +58,9 @@ usage:
   scembed embed --input <file.zarr|h5ad> --output <out.zarr> --methods gs,gs10k [--overwrite] [--chunk-rows N] [--x-is auto|lognorm|counts] [++key=value …]
   scembed embed -c <dataset.yaml> -s <embedding_cpu|embedding_gpu|embedding_preparation> [overrides…]
   scembed prepare -c <dataset.yaml> [overrides…]
-  scembed run -c <dataset.yaml> [--executor local] [--workers N] [overrides…]
-  scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]
+  scembed run -c <dataset.yaml> [--executor local|slurm] [--workers N] [--workflow-dir D] [--dry-run] [--resume] [overrides…]
+  scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]   (or --manifest <D>/manifest.json)
+  scembed status <workflow dir>
   scembed inspect <file> [--json]
   scembed demo
 

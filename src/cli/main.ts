@@ -9,7 +9,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { printReports } from "./commands/report.ts";
-import { runCommand, taskCommand } from "./commands/run.ts";
+import { runCommand, statusCommand, taskCommand } from "./commands/run.ts";
 
 const out = (text: string) => process.stdout.write(text + "\n");
 
@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
     case "inspect":
       await inspectCommand(args, out);
       return 0;
+    case "status":
+      return statusCommand(args, out);
     default:
       throw new ConfigError(`unknown command '${args.command}'`, { fix: "run `scembed --help`" });
   }

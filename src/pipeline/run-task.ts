@@ -1,5 +1,6 @@
 /** Runs one planned task in this process: prepare only, or prepare and embed. */
-import { basename, dirname } from "node:path";
+import { appendFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { DatasetContext } from "../methods/method.ts";
@@ -9,6 +10,18 @@ import type { Logger } from "./logger.ts";
 import type { Task } from "./plan.ts";
 
 export async function runTask(task: Task, parent: Logger, progress = false): Promise<FileReport> {
+  const report = await runTaskInner(task, parent, progress);
+  const wf = process.env["SCEMBED_WORKFLOW_DIR"];
+  const failed = report.results.filter((r) => r.status === "failed");
+  if (wf && failed.length > 0) {
+    // one consolidated errors.log per workflow: file, method, message and the task's log
+    const lines = failed.map((r) => `${new Date().toISOString()}\t${task.section}#${task.index}\t${task.input}\t${r.method}\t${r.detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`);
+    appendFileSync(join(wf, "errors.log"), lines.join(""));
+  }
+  return report;
+}
+
+async function runTaskInner(task: Task, parent: Logger, progress: boolean): Promise<FileReport> {
   const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
   log.info(`${task.prepareOnly ? "prepare" : "embed"} ${task.methods.join(", ")} → ${task.output}`);
   try {

@@ -91,6 +91,7 @@ test("SLURM arrays with dependencies produce the local executor's outputs; --res
   assert.equal(resumed.code, 0, resumed.stderr);
   const after = JSON.parse(readFileSync(join(wf, "jobs.json"), "utf8")) as { section: string; array: string }[];
   assert.deepEqual(after.slice(3).map((j) => [j.section, j.array]), [["embedding_cpu", "3"]]);
+  assert.equal(readFileSync(join(wf, "master.log"), "utf8").trim().split("\n").length, 4, "three submissions and one resubmission");
   await waitForQueue();
   const out = join(base, "processed_with_emb/train/tiny");
   for (const split of ["train/chunk_0", "train/chunk_1", "val/chunk_0", "val/chunk_1"]) {
@@ -106,9 +107,10 @@ test("--dry-run prints the sbatch scripts without submitting", (t) => {
   mkdirSync(join(base, "processed/test/d/all/chunk_0.zarr"), { recursive: true });
   mkdirSync(join(base, "processed/test/d/all/chunk_1.zarr"), { recursive: true });
   const config = join(dir, "d.yaml");
-  writeFileSync(config, "dataset: {name: d}\nsplit_dataset: false\nembedding_cpu: {methods: [gs, gs10k], memory_gb: 60, slurm: {partition: cpu, account: lab}}\nslurm: {time: '06:00:00', extra_args: ['--exclusive']}\n");
+  writeFileSync(config, "dataset: {name: d}\nsplit_dataset: false\nembedding_cpu: {methods: [gs, gs10k], memory_gb: 60, slurm: {partition: cpu, account: lab}}\nslurm: {time: '06:00:00', extra_args: ['--exclusive']}\ndataset_creation_hook: python make_dataset.py\n");
   const r = runCli(["run", "-c", config, "--executor", "slurm", "--dry-run", "--workflow-dir", join(dir, "wf"), `++base_file_path=${base}`]);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /--- hook ---\n#!\/bin\/bash\n#SBATCH --job-name=scembed_hook\n.*\npython make_dataset\.py/);
   const script = r.stderr.slice(r.stderr.indexOf("#!/bin/bash")).replaceAll(dir, "<tmp>").replace(/exec '[^']*node[^']*' '[^']*scembed\.js'/, "exec <node> <scembed>");
   assert.equal(
     script.split("\n").slice(0, 15).join("\n"),

@@ -4,7 +4,7 @@
  * status and resume go through the real sbatch / squeue / scontrol.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { embeddingStatus } from "../anndata/completeness.ts";
@@ -123,6 +123,9 @@ export async function submitWorkflow(config: Config, opts: SlurmOptions): Promis
     }
   }
   if (!opts.dryRun) {
+    // the master log: what was submitted when, and on what
+    const lines = jobs.map((j) => `${new Date().toISOString()}\t${opts.resume ? "resume" : "submit"}\t${j.section}\tjob ${j.jobId}\tarray ${j.array || "-"}${j.dependency ? `\t${j.dependency}` : ""}\t${j.script}\n`);
+    appendFileSync(join(wf, "master.log"), lines.join(""));
     const jobsPath = join(wf, "jobs.json");
     const previous = existsSync(jobsPath) ? (JSON.parse(readFileSync(jobsPath, "utf8")) as SubmittedJob[]) : [];
     writeFileSync(jobsPath, JSON.stringify([...previous, ...jobs], null, 1));

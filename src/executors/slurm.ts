@@ -13,7 +13,7 @@ import { packagePath } from "../package-root.ts";
 import type { Config, SectionName } from "../pipeline/config-schema.ts";
 import { obsmKey } from "../pipeline/embed-file.ts";
 import { planSection, type Task } from "../pipeline/plan.ts";
-import { sbatchScript, shellQuote, type SlurmSettings } from "./sbatch-script.ts";
+import { sbatchScript, type SlurmSettings } from "./sbatch-script.ts";
 
 export interface Manifest {
   createdAt: string;
@@ -173,4 +173,3 @@ export function workflowStatus(workflowDir: string): { tasks: TaskState[]; error
   return { tasks, errors: existsSync(errorsPath) ? readFileSync(errorsPath, "utf8") : "" };
 }
 
-export { shellQuote };

@@ -17,7 +17,7 @@ import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
 import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
-import { rawCounts } from "./raw-counts.ts";
+import { checkModelInputs, rawCounts } from "./raw-counts.ts";
 
 interface Variant {
   name: string;
@@ -97,10 +97,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
     requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "a model directory (init_kwargs.model_dir)"],
     // the width is the model's hidden size, known only once it is loaded
     expectedDim: () => undefined,
-    async check(reader) {
-      const counts = await reader.has("layers/counts");
-      return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
-    },
+    check: checkModelInputs,
     async prepareOnly(ctx) {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dropped = tokens.uncropped.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);

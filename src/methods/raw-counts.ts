@@ -20,3 +20,9 @@ export async function rawCounts(reader: AnnDataReader, method: string, log: Logg
     fix: "store the raw counts as layers['counts']",
   });
 }
+
+/** `check` of the model-based methods: raw counts present; the model directory is configured separately. */
+export async function checkModelInputs(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }> {
+  const counts = await reader.has("layers/counts");
+  return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
+}

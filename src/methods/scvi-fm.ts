@@ -10,7 +10,7 @@ import { encodeBlockGemm, readScviModel, type ScviEncoder } from "../models/scvi
 import { nativeSgemm } from "../numerics/native-blas.ts";
 import { ScviPool } from "../models/scvi-pool.ts";
 import type { EmbeddingMethod } from "./method.ts";
-import { rawCounts } from "./raw-counts.ts";
+import { checkModelInputs, rawCounts } from "./raw-counts.ts";
 
 const models = new Map<string, ScviEncoder>();
 
@@ -20,10 +20,7 @@ export const scviFm: EmbeddingMethod = {
   description: "scVI (CELLxGENE census model) posterior mean latent",
   requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "the census scVI model directory (init_kwargs.model_dir)"],
   expectedDim: () => undefined,
-  async check(reader) {
-    const counts = await reader.has("layers/counts");
-    return { ready: counts, detail: counts ? "raw counts present; needs init_kwargs.model_dir" : "layers['counts'] is missing" };
-  },
+  check: checkModelInputs,
   async prepare(ctx) {
     const dir = ctx.initKwargs["model_dir"];
     if (typeof dir !== "string" || dir === "") {

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import type { Activation, Device, DTensor } from "./device.ts";
 import { readSafetensors } from "./safetensors.ts";
-import type { Weights } from "./tensor.ts";
 import { readTorchCheckpoint } from "./torch-checkpoint.ts";
 
 export interface BertConfig {

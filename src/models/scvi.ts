@@ -100,10 +100,9 @@ export function readScviModel(dir: string): ScviEncoder {
 export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32Array, data: Float32Array, rows: number, rowOf: Int32Array, out: Float32Array): void {
   const first = enc.layers[0]!;
   const nOut = first.nOut;
-  let h = new Float64Array(nOut);
+  const h = new Float64Array(nOut);
   for (let r = 0; r < rows; r++) {
-    // layer 0: sparse log1p(x) · Wᵀ
-    h = h.length === first.nOut ? h : new Float64Array(first.nOut);
+    // layer 0: sparse log1p(x) · Wᵀ (finish() transforms h in place; it is reset here)
     h.set(first.bias);
     for (let k = indptr[r]!; k < indptr[r + 1]!; k++) {
       const g = rowOf[indices[k]!]!;

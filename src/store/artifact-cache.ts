@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeJsonAtomic } from "./fs-atomic.ts";
 import { withLock } from "./lock.ts";
@@ -51,7 +51,7 @@ export async function cachedArtifact<T>(cacheDir: string, key: string, compute: 
   };
   const existing = await read();
   if (existing !== undefined) return { value: existing, cached: true };
-  await (await import("node:fs/promises")).mkdir(cacheDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
   return withLock(`${path}.lock`, path, async () => {
     const again = await read();
     if (again !== undefined) return { value: again, cached: true };

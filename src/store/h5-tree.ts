@@ -52,7 +52,7 @@ class H5Array implements ArrayNode {
   readonly dtype: Dtype;
   readonly chunkRows: number;
 
-  constructor(private readonly file: string, readonly key: string, private readonly ds: H5Dataset, readonly attrs: Attrs) {
+  constructor(file: string, readonly key: string, private readonly ds: H5Dataset, readonly attrs: Attrs) {
     const meta = ds.metadata;
     if (ds.filters.some((f) => f.id === LZF_FILTER_ID)) {
       throw new InputError("LZF-compressed HDF5 datasets cannot be read here", {

@@ -4,13 +4,19 @@
  * by the file's identity, the dictionaries and the rules); embedding runs the BERT encoder on the
  * cached tokens, `emb_layer` −1 (second-to-last layer, the default) or 0 (last). Cells without
  * any known gene get a zero row and `obs['<method>_valid'] = false`.
+ *
+ * The encoder runs on `device` (init kwarg or SCEMBED_DEVICE: auto | cuda | cpu). On CUDA, cells
+ * are batched by `token_budget` tokens (longest first, padded to the batch's longest cell); an
+ * out-of-memory error halves the budget and retries the batch. On the CPU, `batch_size` cells.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
-import { cpuDevice } from "../models/cpu-device.ts";
+import type { Device } from "../models/device.ts";
+import { CudaError } from "../gpu/cuda-error.ts";
+import { deviceChoice, selectDevice, type RetryPolicy } from "../gpu/select-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
 import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
 import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
@@ -18,6 +24,7 @@ import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { checkModelInputs, rawCounts } from "./raw-counts.ts";
+import { tokenBatches } from "./token-batches.ts";
 
 interface Variant {
   name: string;
@@ -89,6 +96,24 @@ function dictionaries(ctx: MethodContext, v: Variant): GeneformerDictionaries {
   });
 }
 
+/** tokens per CUDA batch: 64 cells of 2048 tokens, 24 of 4096 with padding; B×T×F activations of a few hundred MB */
+const DEFAULT_TOKEN_BUDGET = 131072;
+
+function positiveInt(value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${key} must be a positive integer, got ${String(value)}`, { key });
+  return n;
+}
+
+function retryPolicy(ctx: MethodContext): RetryPolicy {
+  const attempts = positiveInt(ctx.initKwargs["gpu_retries"], "init_kwargs.gpu_retries", 3);
+  const raw = ctx.initKwargs["gpu_retry_delays_s"];
+  const delaysS = Array.isArray(raw) ? raw.map(Number) : [30, 60];
+  if (delaysS.some((d) => !Number.isFinite(d) || d < 0)) throw new InputError("gpu_retry_delays_s must be a list of seconds", { key: "init_kwargs.gpu_retry_delays_s" });
+  return { attempts, delaysS };
+}
+
 function geneformerMethod(v: Variant): EmbeddingMethod {
   return {
     name: v.name,
@@ -107,11 +132,13 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
     async prepare(ctx): Promise<Embedder> {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dir = modelDir(ctx, v);
-      let model = models.get(dir);
+      if (!existsSync(dir)) throw new InputError("model directory not found", { file: dir, fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it` });
+      const device = await selectDevice(deviceChoice(ctx.initKwargs["device"], `init_kwargs.device`), ctx.log, retryPolicy(ctx));
+      let model = models.get(`${device.name}:${dir}`);
       if (!model) {
-        if (!existsSync(dir)) throw new InputError("model directory not found", { file: dir, fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it` });
-        models.set(dir, (model = loadBert(dir, cpuDevice())));
-        ctx.log.warn(`${v.name}: running the transformer on the CPU (no CUDA device in this version): expect minutes per thousand cells; use a GPU node for real datasets`);
+        models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
+        if (device.name === "cpu") ctx.log.warn(`${v.name}: running the transformer on the CPU: expect minutes per thousand cells; use a GPU node for real datasets`);
+        else ctx.log.info(`${v.name}: model ${dir} on ${device.name}`);
       }
       const L = model.config.num_hidden_layers;
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.config.hidden_size) {
@@ -121,27 +148,42 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
       if (!Number.isInteger(embLayer) || embLayer > 0 || embLayer < -L) throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, { key: "init_kwargs.emb_layer" });
       const pooling = (option(ctx, "pooling") ?? v.pooling) as Pooling;
       const H = model.config.hidden_size;
-      const batchSize = Math.max(1, ctx.batchSize ?? 16);
+      const onCpu = model.device.name === "cpu";
+      const batchCells = onCpu ? Math.max(1, ctx.batchSize ?? 16) : Infinity;
+      let budget = onCpu ? Infinity : positiveInt(ctx.initKwargs["token_budget"], "init_kwargs.token_budget", DEFAULT_TOKEN_BUDGET);
       const special = v.rules.specialTokens;
       const m = model;
+      const forward = (rows: number[], ids: Int32Array, offsets: Int32Array | number[], out: Float32Array) => {
+        const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
+        const T = Math.max(...lengths);
+        const batch = new Int32Array(rows.length * T).fill(m.config.pad_token_id ?? 0);
+        rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+        const from = Int32Array.from(rows, () => (special ? 1 : 0));
+        const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
+        const [pooled] = bertForward(m, { ids: batch, lengths, B: rows.length, T, layer: L + embLayer, pools: [{ kind: pooling, from, to }] });
+        rows.forEach((i, j) => out.set(pooled!.subarray(j * H, (j + 1) * H), i * H));
+      };
       return {
         dim: H,
         input: "none",
         obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
         embed(block, out, r0) {
           const { tokens: ids, offsets } = tokens.read(r0, r0 + block.rows);
-          // cells sorted by length so each batch pads little; empty cells stay zero
-          const order = Array.from({ length: block.rows }, (_, i) => i).filter((i) => offsets[i + 1]! > offsets[i]!).sort((a, b) => offsets[a + 1]! - offsets[a]! - (offsets[b + 1]! - offsets[b]!));
-          for (let b0 = 0; b0 < order.length; b0 += batchSize) {
-            const rows = order.slice(b0, b0 + batchSize);
-            const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
-            const T = Math.max(...lengths);
-            const batch = new Int32Array(rows.length * T).fill(m.config.pad_token_id ?? 0);
-            rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
-            const from = Int32Array.from(rows, () => (special ? 1 : 0));
-            const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
-            const [pooled] = bertForward(m, { ids: batch, lengths, B: rows.length, T, layer: L + embLayer, pools: [{ kind: pooling, from, to }] });
-            rows.forEach((i, j) => out.set(pooled!.subarray(j * H, (j + 1) * H), i * H));
+          const lengths = Array.from({ length: block.rows }, (_, i) => offsets[i + 1]! - offsets[i]!);
+          // empty cells stay zero rows
+          const queue = tokenBatches(lengths, budget, batchCells);
+          while (queue.length > 0) {
+            const rows = queue.shift()!;
+            try {
+              forward(rows, ids, offsets, out);
+            } catch (e) {
+              if (!(e instanceof CudaError && e.outOfMemory) || rows.length === 1) throw e;
+              budget = Math.max(1, Math.floor(budget / 2));
+              ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
+              (m.device as Device & { trim?: () => void }).trim?.();
+              const half = Math.ceil(rows.length / 2);
+              queue.unshift(rows.slice(0, half), rows.slice(half));
+            }
           }
         },
       };

@@ -1,8 +1,8 @@
 /**
  * A BERT encoder (Geneformer's architecture) as a flat sequence of named ops on a Device:
- * embeddings → LayerNorm → per layer [q,k,v → attention → output dense + residual → LayerNorm →
- * intermediate + activation → output dense + residual → LayerNorm] → pooling. It stops at the
- * layer asked for (`hidden_states[layer]`, 0 = the embedding output), so later layers cost nothing.
+ * embeddings → LayerNorm → per layer [stacked q|k|v projection → attention → output dense →
+ * LayerNorm(· + residual) → intermediate with activation → output dense → LayerNorm(· + residual)]
+ * → pooling. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding output), so later layers cost nothing.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,9 +24,8 @@ export interface BertConfig {
 }
 
 interface Layer {
-  q: [DTensor, DTensor];
-  k: [DTensor, DTensor];
-  v: [DTensor, DTensor];
+  /** query, key and value projections stacked: (3H × H) weights, 3H biases */
+  qkv: [DTensor, DTensor];
   attnOut: [DTensor, DTensor];
   attnNorm: [DTensor, DTensor];
   inter: [DTensor, DTensor];
@@ -64,10 +63,24 @@ export function loadBert(dir: string, device: Device): BertModel {
     });
   }
   const weights = weightsFile === st ? readSafetensors(st) : readTorchCheckpoint(bin);
-  const get = (name: string): DTensor => {
+  const raw = (name: string) => {
     const w = weights.get(name) ?? weights.get(name.replace(/^bert\./, ""));
     if (!w) throw new InputError(`weight '${name}' is missing`, { file: weightsFile, fix: "is this a BERT (BertForMaskedLM / BertModel) checkpoint?" });
+    return w;
+  };
+  const get = (name: string): DTensor => {
+    const w = raw(name);
     return device.upload(w.data, w.shape);
+  };
+  const stacked = (prefixes: string[]): [DTensor, DTensor] => {
+    const ws = prefixes.map((p) => raw(`${p}.weight`)), bs = prefixes.map((p) => raw(`${p}.bias`));
+    const cat = (parts: { data: Float32Array }[]) => {
+      const out = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+      parts.reduce((o, p) => (out.set(p.data, o), o + p.data.length), 0);
+      return out;
+    };
+    const rows = ws.reduce((n, w) => n + w.shape[0]!, 0);
+    return [device.upload(cat(ws), [rows, ws[0]!.shape[1]!]), device.upload(cat(bs), [rows])];
   };
   const pair = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
   const norm = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
@@ -77,9 +90,7 @@ export function loadBert(dir: string, device: Device): BertModel {
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const p = `bert.encoder.layer.${l}`;
     layers.push({
-      q: pair(`${p}.attention.self.query`),
-      k: pair(`${p}.attention.self.key`),
-      v: pair(`${p}.attention.self.value`),
+      qkv: stacked(["query", "key", "value"].map((x) => `${p}.attention.self.${x}`)),
       attnOut: pair(`${p}.attention.output.dense`),
       attnNorm: norm(`${p}.attention.output.LayerNorm`),
       inter: pair(`${p}.intermediate.dense`),
@@ -138,26 +149,20 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
     return x;
   };
   try {
-    let h = alloc([B, T, H]);
+    const h = alloc([B, T, H]);
     const emb = alloc([B, T, H]);
     dev.embed(req.ids, B, T, model.word, model.pos, model.type0, emb);
-    dev.layerNorm(emb, model.embNorm[0], model.embNorm[1], c.layer_norm_eps, h);
-    const q = alloc([B, T, H]), k = alloc([B, T, H]), v = alloc([B, T, H]), ctx = alloc([B, T, H]);
-    const proj = alloc([B, T, H]), res = alloc([B, T, H]), h1 = alloc([B, T, H]), inter = alloc([B, T, F]);
+    dev.layerNorm(emb, undefined, model.embNorm[0], model.embNorm[1], c.layer_norm_eps, h);
+    const qkv = alloc([B, T, 3 * H]), ctx = alloc([B, T, H]), proj = alloc([B, T, H]), h1 = alloc([B, T, H]), inter = alloc([B, T, F]);
     for (let l = 0; l < req.layer; l++) {
       const L = model.layers[l]!;
-      dev.linear(h, L.q[0], L.q[1], q);
-      dev.linear(h, L.k[0], L.k[1], k);
-      dev.linear(h, L.v[0], L.v[1], v);
-      dev.attention(q, k, v, req.lengths, c.num_attention_heads, ctx);
+      dev.linear(h, L.qkv[0], L.qkv[1], qkv);
+      dev.attention(qkv, req.lengths, c.num_attention_heads, ctx);
       dev.linear(ctx, L.attnOut[0], L.attnOut[1], proj);
-      dev.add(proj, h, res);
-      dev.layerNorm(res, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
-      dev.linear(h1, L.inter[0], L.inter[1], inter);
-      dev.activate(inter, act);
+      dev.layerNorm(proj, h, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
+      dev.linear(h1, L.inter[0], L.inter[1], inter, act);
       dev.linear(inter, L.out[0], L.out[1], proj);
-      dev.add(proj, h1, res);
-      dev.layerNorm(res, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
+      dev.layerNorm(proj, h1, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
     }
     return req.pools.map((p) => {
       const pooled = alloc([B, H]);

@@ -35,20 +35,22 @@ export function cpuDevice(): Device {
       }
     },
 
-    layerNorm(x, gamma, beta, eps, out) {
-      const H = last(x), n = rows(x), a = t(x), g = t(gamma), be = t(beta), o = t(out);
+    layerNorm(x, residual, gamma, beta, eps, out) {
+      const H = last(x), n = rows(x), a = t(x), res = residual && t(residual), g = t(gamma), be = t(beta), o = t(out);
+      const v = new Float32Array(H);
       for (let r = 0; r < n; r++) {
+        for (let h = 0; h < H; h++) v[h] = a[r * H + h]! + (res ? res[r * H + h]! : 0);
         let mean = 0;
-        for (let h = 0; h < H; h++) mean += a[r * H + h]!;
+        for (let h = 0; h < H; h++) mean += v[h]!;
         mean /= H;
-        let v = 0;
-        for (let h = 0; h < H; h++) v += (a[r * H + h]! - mean) ** 2;
-        const inv = 1 / Math.sqrt(v / H + eps);
-        for (let h = 0; h < H; h++) o[r * H + h] = (a[r * H + h]! - mean) * inv * g[h]! + be[h]!;
+        let s = 0;
+        for (let h = 0; h < H; h++) s += (v[h]! - mean) ** 2;
+        const inv = 1 / Math.sqrt(s / H + eps);
+        for (let h = 0; h < H; h++) o[r * H + h] = (v[h]! - mean) * inv * g[h]! + be[h]!;
       }
     },
 
-    linear(x, W, bias, out) {
+    linear(x, W, bias, out, act?: Activation) {
       const n = rows(x), inF = last(x), outF = W.shape[0]!, a = t(x), w = t(W), bb = t(bias), o = t(out);
       for (let r = 0; r < n; r++) {
         const xr = r * inF;
@@ -59,43 +61,34 @@ export function cpuDevice(): Device {
           o[r * outF + j] = s + bb[j]!;
         }
       }
+      if (act === "relu") for (let i = 0; i < o.length; i++) o[i] = Math.max(0, o[i]!);
+      else if (act === "gelu") for (let i = 0; i < o.length; i++) o[i] = 0.5 * o[i]! * (1 + erf(o[i]! / Math.SQRT2));
     },
 
-    activate(x, kind: Activation) {
-      const a = t(x);
-      if (kind === "relu") for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]!);
-      else for (let i = 0; i < a.length; i++) a[i] = 0.5 * a[i]! * (1 + erf(a[i]! / Math.SQRT2));
-    },
-
-    add(a, b, out) {
-      const x = t(a), y = t(b), o = t(out);
-      for (let i = 0; i < o.length; i++) o[i] = x[i]! + y[i]!;
-    },
-
-    attention(q, k, v, lengths, heads, out) {
-      const [B, T, H] = q.shape as [number, number, number];
-      const D = H / heads, scale = 1 / Math.sqrt(D);
-      const Q = t(q), K = t(k), V = t(v), O = t(out);
+    attention(qkv, lengths, heads, out) {
+      const [B, T, H] = out.shape as [number, number, number];
+      const D = H / heads, scale = 1 / Math.sqrt(D), ld = 3 * H;
+      const X = t(qkv), O = t(out);
       O.fill(0);
       const scores = new Float64Array(T);
       for (let b = 0; b < B; b++) {
         const len = lengths[b]!;
         for (let h = 0; h < heads; h++) {
           for (let i = 0; i < len; i++) {
-            const qi = (b * T + i) * H + h * D;
+            const qi = (b * T + i) * ld + h * D, oi = (b * T + i) * H + h * D;
             let max = -Infinity;
             for (let j = 0; j < len; j++) {
-              const kj = (b * T + j) * H + h * D;
+              const kj = (b * T + j) * ld + H + h * D;
               let s = 0;
-              for (let d = 0; d < D; d++) s += Q[qi + d]! * K[kj + d]!;
+              for (let d = 0; d < D; d++) s += X[qi + d]! * X[kj + d]!;
               scores[j] = s * scale;
               if (scores[j]! > max) max = scores[j]!;
             }
             let sum = 0;
             for (let j = 0; j < len; j++) sum += scores[j] = Math.exp(scores[j]! - max);
             for (let j = 0; j < len; j++) {
-              const p = scores[j]! / sum, vj = (b * T + j) * H + h * D;
-              for (let d = 0; d < D; d++) O[qi + d]! += p * V[vj + d]!;
+              const p = scores[j]! / sum, vj = (b * T + j) * ld + 2 * H + h * D;
+              for (let d = 0; d < D; d++) O[oi + d]! += p * X[vj + d]!;
             }
           }
         }

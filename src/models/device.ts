@@ -18,15 +18,15 @@ export interface Device {
 
   /** out[b,t,:] = word[ids[b,t]] + pos[t] + type0 (ids padded with any valid id past `lengths[b]`) */
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void;
-  /** row-wise LayerNorm over the last dim */
-  layerNorm(x: DTensor, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void;
-  /** out = x·Wᵀ + bias; x (N×in), W (out×in) as PyTorch stores Linear weights */
-  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor): void;
-  activate(x: DTensor, kind: Activation): void;
-  /** out = a + b */
-  add(a: DTensor, b: DTensor, out: DTensor): void;
-  /** multi-head self-attention on (B×T×H) q, k, v; keys at positions ≥ lengths[b] are masked */
-  attention(q: DTensor, k: DTensor, v: DTensor, lengths: Int32Array, heads: number, out: DTensor): void;
+  /** out = LayerNorm(x + residual) row-wise over the last dim (no residual: plain LayerNorm) */
+  layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void;
+  /** out = act(x·Wᵀ + bias); x (N×in), W (out×in) as PyTorch stores Linear weights */
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void;
+  /**
+   * multi-head self-attention; qkv (B×T×3H) holds the query, key and value projections side by
+   * side; keys at positions ≥ lengths[b] are masked, and rows ≥ lengths[b] of out are zero
+   */
+  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor): void;
   /** out[b,:] = mean over positions [from[b], to[b]) of x[b] */
   meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void;
   /** out[b,:] = x[b, 0, :] */

@@ -1,0 +1,132 @@
+/**
+ * The Device on an NVIDIA GPU: tensors in bf16 on the device, GEMMs through cuBLASLt (float32
+ * accumulation, bias and ReLU fused), the other ops as our NVRTC-compiled kernels; everything on
+ * one stream, so only downloads wait. Mirrors cpu-device.ts op for op (its test oracle).
+ */
+import type { Activation, Device, DTensor } from "../models/device.ts";
+import { fromBf16, toBf16 } from "./bf16.ts";
+import { CublasLt } from "./cublaslt.ts";
+import type { CudaLibraries } from "./cuda-open.ts";
+import { CudaDriver, type DeviceInfo, type DevicePtr, type KernelArg } from "./driver.ts";
+import { KernelSet } from "./kernels.ts";
+import { MemoryPool } from "./memory-pool.ts";
+import { nvrtcCompiler } from "./nvrtc.ts";
+
+class CudaTensor implements DTensor {
+  constructor(readonly shape: readonly number[], readonly ptr: DevicePtr, readonly size: number) {}
+  get length(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+}
+
+const p = (x: DTensor | DevicePtr): KernelArg => ({ u64: typeof x === "bigint" ? x : (x as CudaTensor).ptr });
+const i32 = (x: number): KernelArg => ({ i32: x });
+const f32 = (x: number): KernelArg => ({ f32: x });
+const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
+const cells = (x: DTensor) => (x as CudaTensor).length;
+
+export class CudaDevice implements Device {
+  readonly name: string;
+  readonly driver: CudaDriver;
+  private readonly blas: CublasLt;
+  private readonly kernels: KernelSet;
+  private readonly pool: MemoryPool;
+
+  constructor(libs: CudaLibraries, ordinal = 0) {
+    this.driver = new CudaDriver(libs.cuda, ordinal);
+    this.pool = new MemoryPool(this.driver);
+    this.blas = new CublasLt(libs.cublasLt, this.driver);
+    this.kernels = new KernelSet(this.driver, nvrtcCompiler(libs.nvrtc));
+    const [maj, min] = this.driver.info.computeCapability;
+    if (maj < 8) throw new Error(`${this.driver.info.name} (compute capability ${maj}.${min}) has no bf16 tensor cores; scembed's CUDA device needs compute capability 8.0 or newer`);
+    this.name = `cuda:${ordinal} (${this.driver.info.name})`;
+  }
+
+  get info(): DeviceInfo {
+    return this.driver.info;
+  }
+
+  private tensor(shape: readonly number[], bytesPerValue = 2): CudaTensor {
+    const { ptr, size } = this.pool.alloc(shape.reduce((a, b) => a * b, 1) * bytesPerValue);
+    return new CudaTensor(shape, ptr, size);
+  }
+
+  /** int32 values for one launch; released at once (the stream orders later reuse after it) */
+  private withInts(values: Int32Array, use: (ptr: DevicePtr) => void): void {
+    const t = this.tensor([values.length], 4);
+    try {
+      this.driver.upload(t.ptr, values);
+      use(t.ptr);
+    } finally {
+      this.free(t);
+    }
+  }
+
+  upload(data: Float32Array, shape: number[]): DTensor {
+    const t = this.tensor(shape);
+    this.driver.upload(t.ptr, toBf16(data));
+    return t;
+  }
+  download(x: DTensor): Float32Array {
+    const out = new Uint16Array(cells(x));
+    this.driver.download(out, (x as CudaTensor).ptr);
+    return fromBf16(out);
+  }
+  alloc(shape: number[]): DTensor {
+    return this.tensor(shape);
+  }
+  free(x: DTensor): void {
+    this.pool.release((x as CudaTensor).ptr, (x as CudaTensor).size);
+  }
+  /** gives cached device memory back (after an out-of-memory error, say) */
+  trim(): void {
+    this.pool.trim();
+  }
+  synchronize(): void {
+    this.driver.synchronize();
+  }
+
+  embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void {
+    const H = last(word);
+    this.withInts(ids, (idPtr) => {
+      this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [p(idPtr), p(word), p(pos), p(type0), p(out), i32(T), i32(H)]);
+    });
+  }
+
+  layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
+    const H = last(x), rows = cells(x) / H;
+    if (H % 2 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be even and at most 2048 on the CUDA device`);
+    const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
+    this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
+  }
+
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void {
+    const inF = last(x), outF = W.shape[0]!, N = cells(x) / inF;
+    this.blas.linear((x as CudaTensor).ptr, (W as CudaTensor).ptr, (bias as CudaTensor).ptr, (out as CudaTensor).ptr, N, inF, outF, act === "relu");
+    if (act === "gelu") {
+      const n2 = cells(out) / 2;
+      this.driver.launch("gelu", this.kernels.get("activation.cu", "gelu"), [Math.min(65535, Math.ceil(n2 / 256)), 1, 1], [256, 1, 1], 0, [p(out), { u64: BigInt(n2) }]);
+    }
+  }
+
+  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor): void {
+    const [B, T, H] = out.shape as [number, number, number];
+    const D = H / heads;
+    if (D % 16 !== 0 || H % 8 !== 0) throw new Error(`attention: head width ${D} must be a multiple of 16 on the CUDA device`);
+    const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D });
+    this.withInts(lengths, (len) => {
+      this.driver.launch("attention", fn, [Math.ceil(T / 64), heads, B], [128, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
+    });
+  }
+
+  meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void {
+    const [B, T, H] = x.shape as [number, number, number];
+    const fn = this.kernels.get("pool.cu", "mean_pool");
+    this.withInts(from, (f) => this.withInts(to, (e) => this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(f), p(e), p(out), i32(T), i32(H)])));
+  }
+
+  firstTokenPool(x: DTensor, out: DTensor): void {
+    const [B, T, H] = x.shape as [number, number, number];
+    this.driver.launch("first_token_pool", this.kernels.get("pool.cu", "first_token_pool"), [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(out), i32(T), i32(H)]);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The CUDA driver API through koffi: one context on one device, one stream, memory, module
+ * loading and kernel launches. Every CUresult other than CUDA_SUCCESS becomes a CudaError naming
+ * the call. Device pointers are bigints.
+ */
+import type { IKoffiLib } from "koffi";
+import { CudaError, driverErrorName } from "./cuda-error.ts";
+import { loadKoffi } from "./koffi.ts";
+
+export type DevicePtr = bigint;
+export type KernelArg = { u64: bigint } | { i32: number } | { f32: number };
+
+const MAX_ARGS = 32;
+
+export interface DeviceInfo {
+  ordinal: number;
+  name: string;
+  computeCapability: [number, number];
+  multiprocessors: number;
+  driverVersion: number;
+}
+
+export class CudaDriver {
+  readonly info: DeviceInfo;
+  private readonly fn: Record<string, (...args: unknown[]) => number>;
+  private readonly errorName: (code: number) => string | undefined;
+  private readonly stream: unknown;
+  private readonly argBlock: unknown;
+  private readonly argView: DataView;
+  private readonly argPtrs: unknown;
+
+  constructor(lib: IKoffiLib, ordinal = 0) {
+    const k = loadKoffi();
+    const decl: Record<string, string> = {
+      cuInit: "int cuInit(unsigned int flags)",
+      cuDriverGetVersion: "int cuDriverGetVersion(_Out_ int *v)",
+      cuGetErrorName: "int cuGetErrorName(int error, _Out_ const char **name)",
+      cuDeviceGetCount: "int cuDeviceGetCount(_Out_ int *n)",
+      cuDeviceGet: "int cuDeviceGet(_Out_ int *dev, int ordinal)",
+      cuDeviceGetName: "int cuDeviceGetName(_Out_ uint8_t *name, int len, int dev)",
+      cuDeviceGetAttribute: "int cuDeviceGetAttribute(_Out_ int *v, int attr, int dev)",
+      cuDevicePrimaryCtxRetain: "int cuDevicePrimaryCtxRetain(_Out_ void **ctx, int dev)",
+      cuCtxSetCurrent: "int cuCtxSetCurrent(void *ctx)",
+      cuStreamCreate: "int cuStreamCreate(_Out_ void **stream, unsigned int flags)",
+      cuStreamSynchronize: "int cuStreamSynchronize(void *stream)",
+      cuMemAlloc: "int cuMemAlloc_v2(_Out_ uint64_t *ptr, size_t bytes)",
+      cuMemFree: "int cuMemFree_v2(uint64_t ptr)",
+      cuMemGetInfo: "int cuMemGetInfo_v2(_Out_ size_t *free, _Out_ size_t *total)",
+      cuMemcpyHtoDAsync: "int cuMemcpyHtoDAsync_v2(uint64_t dst, const void *src, size_t bytes, void *stream)",
+      cuMemcpyDtoHAsync: "int cuMemcpyDtoHAsync_v2(_Out_ void *dst, uint64_t src, size_t bytes, void *stream)",
+      cuMemcpyDtoDAsync: "int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void *stream)",
+      cuMemsetD8Async: "int cuMemsetD8Async(uint64_t dst, uint8_t value, size_t n, void *stream)",
+      cuModuleLoadData: "int cuModuleLoadData(_Out_ void **module, const void *image)",
+      cuModuleGetFunction: "int cuModuleGetFunction(_Out_ void **fn, void *module, const char *name)",
+      cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
+      cuLaunchKernel:
+        "int cuLaunchKernel(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int smem, void *stream, void *params, void *extra)",
+      cuEventCreate: "int cuEventCreate(_Out_ void **event, unsigned int flags)",
+      cuEventRecord: "int cuEventRecord(void *event, void *stream)",
+      cuEventSynchronize: "int cuEventSynchronize(void *event)",
+      cuEventElapsedTime: "int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)",
+      cuEventDestroy: "int cuEventDestroy_v2(void *event)",
+    };
+    this.fn = Object.fromEntries(Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]));
+    const nameFn = this.fn["cuGetErrorName"]!;
+    this.errorName = (code) => {
+      const out: (string | null)[] = [null];
+      return nameFn(code, out) === 0 && out[0] ? out[0] : undefined;
+    };
+    this.check("cuInit", this.fn["cuInit"]!(0));
+    const count = this.out1("cuDeviceGetCount", (o) => this.fn["cuDeviceGetCount"]!(o)) as number;
+    if (ordinal >= count) throw new CudaError("cuDeviceGet", 101, "CUDA_ERROR_INVALID_DEVICE", `only ${count} CUDA device(s) are visible; check CUDA_VISIBLE_DEVICES`);
+    const dev = this.out1("cuDeviceGet", (o) => this.fn["cuDeviceGet"]!(o, ordinal)) as number;
+    const nameBuf = Buffer.alloc(256);
+    this.check("cuDeviceGetName", this.fn["cuDeviceGetName"]!(nameBuf, 256, dev));
+    const attr = (a: number) => this.out1("cuDeviceGetAttribute", (o) => this.fn["cuDeviceGetAttribute"]!(o, a, dev)) as number;
+    this.info = {
+      ordinal,
+      name: nameBuf.toString("utf8", 0, nameBuf.indexOf(0)),
+      computeCapability: [attr(75), attr(76)],
+      multiprocessors: attr(16),
+      driverVersion: this.out1("cuDriverGetVersion", (o) => this.fn["cuDriverGetVersion"]!(o)) as number,
+    };
+    const ctx = this.out1("cuDevicePrimaryCtxRetain", (o) => this.fn["cuDevicePrimaryCtxRetain"]!(o, dev));
+    this.check("cuCtxSetCurrent", this.fn["cuCtxSetCurrent"]!(ctx));
+    this.stream = this.out1("cuStreamCreate", (o) => this.fn["cuStreamCreate"]!(o, 1));
+    // kernel arguments: one slot of 8 bytes each in stable memory, and the array of their addresses
+    this.argBlock = k.alloc("uint64_t", MAX_ARGS);
+    this.argPtrs = k.alloc("uint64_t", MAX_ARGS);
+    this.argView = new DataView(k.view(this.argBlock, MAX_ARGS * 8));
+    const ptrView = new DataView(k.view(this.argPtrs, MAX_ARGS * 8));
+    const base = k.address(this.argBlock);
+    for (let i = 0; i < MAX_ARGS; i++) ptrView.setBigUint64(i * 8, base + BigInt(i * 8), true);
+  }
+
+  get streamHandle(): unknown {
+    return this.stream;
+  }
+
+  check(call: string, code: number): void {
+    if (code !== 0) throw new CudaError(call, code, driverErrorName(code, this.errorName));
+  }
+
+  private out1(call: string, f: (out: unknown[]) => number): unknown {
+    const out: unknown[] = [null];
+    this.check(call, f(out));
+    return out[0];
+  }
+
+  alloc(bytes: number): DevicePtr {
+    return BigInt(this.out1("cuMemAlloc_v2", (o) => this.fn["cuMemAlloc"]!(o, Math.max(bytes, 256))) as number | bigint);
+  }
+  free(ptr: DevicePtr): void {
+    this.check("cuMemFree_v2", this.fn["cuMemFree"]!(ptr));
+  }
+  memInfo(): { free: number; total: number } {
+    const f: unknown[] = [null], t: unknown[] = [null];
+    this.check("cuMemGetInfo_v2", this.fn["cuMemGetInfo"]!(f, t));
+    return { free: Number(f[0]), total: Number(t[0]) };
+  }
+  upload(dst: DevicePtr, src: ArrayBufferView): void {
+    this.check("cuMemcpyHtoDAsync_v2", this.fn["cuMemcpyHtoDAsync"]!(dst, src, src.byteLength, this.stream));
+  }
+  /** copies device memory into `dst` and waits for it */
+  download(dst: ArrayBufferView, src: DevicePtr): void {
+    this.check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.stream));
+    this.synchronize();
+  }
+  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void {
+    this.check("cuMemcpyDtoDAsync_v2", this.fn["cuMemcpyDtoDAsync"]!(dst, src, bytes, this.stream));
+  }
+  memset(dst: DevicePtr, value: number, bytes: number): void {
+    this.check("cuMemsetD8Async", this.fn["cuMemsetD8Async"]!(dst, value, bytes, this.stream));
+  }
+  synchronize(): void {
+    this.check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.stream));
+  }
+
+  loadModule(image: Uint8Array): unknown {
+    return this.out1("cuModuleLoadData", (o) => this.fn["cuModuleLoadData"]!(o, image));
+  }
+  getFunction(module: unknown, name: string, dynamicSmem = 0): unknown {
+    const f = this.out1(`cuModuleGetFunction(${name})`, (o) => this.fn["cuModuleGetFunction"]!(o, module, name));
+    if (dynamicSmem > 48 * 1024) this.check("cuFuncSetAttribute", this.fn["cuFuncSetAttribute"]!(f, 8, dynamicSmem));
+    return f;
+  }
+
+  launch(name: string, fn: unknown, grid: [number, number, number], block: [number, number, number], smem: number, args: KernelArg[]): void {
+    if (args.length > MAX_ARGS) throw new Error(`${name}: more than ${MAX_ARGS} kernel arguments`);
+    args.forEach((a, i) => {
+      if ("u64" in a) this.argView.setBigUint64(i * 8, a.u64, true);
+      else if ("i32" in a) this.argView.setInt32(i * 8, a.i32, true);
+      else this.argView.setFloat32(i * 8, a.f32, true);
+    });
+    const code = this.fn["cuLaunchKernel"]!(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, this.stream, this.argPtrs, null);
+    if (code !== 0) throw new CudaError(`cuLaunchKernel(${name})`, code, driverErrorName(code, this.errorName));
+  }
+
+  /** milliseconds the stream spends on `work` (events around it) */
+  time(work: () => void): number {
+    const start = this.out1("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, 0));
+    const end = this.out1("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, 0));
+    this.check("cuEventRecord", this.fn["cuEventRecord"]!(start, this.stream));
+    work();
+    this.check("cuEventRecord", this.fn["cuEventRecord"]!(end, this.stream));
+    this.check("cuEventSynchronize", this.fn["cuEventSynchronize"]!(end));
+    const ms = this.out1("cuEventElapsedTime", (o) => this.fn["cuEventElapsedTime"]!(o, start, end)) as number;
+    this.fn["cuEventDestroy"]!(start);
+    this.fn["cuEventDestroy"]!(end);
+    return ms;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Our CUDA kernels: one readable .cu file per op under src/gpu/kernels/, each prefixed with
+ * common.cuh, compiled by NVRTC for the device's architecture (cached on disk) and loaded as a
+ * module. Variants (the attention head width) are compile-time defines.
+ */
+import { readFileSync } from "node:fs";
+import { packagePath } from "../package-root.ts";
+import type { CudaDriver } from "./driver.ts";
+import { compileCached, type Compiler } from "./nvrtc.ts";
+
+export class KernelSet {
+  private readonly functions = new Map<string, unknown>();
+  private readonly modules = new Map<string, unknown>();
+  private readonly prelude: string;
+
+  constructor(private readonly driver: CudaDriver, private readonly compiler: Compiler) {
+    this.prelude = readFileSync(packagePath("src/gpu/kernels/common.cuh"), "utf8");
+  }
+
+  private module(file: string, defines: Record<string, number>): unknown {
+    const key = `${file}:${JSON.stringify(defines)}`;
+    let m = this.modules.get(key);
+    if (!m) {
+      const [major, minor] = this.driver.info.computeCapability;
+      const source = `${this.prelude}\n${readFileSync(packagePath("src/gpu/kernels", file), "utf8")}`;
+      const options = [`--gpu-architecture=sm_${major}${minor}`, "--std=c++17", ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`)];
+      m = this.driver.loadModule(compileCached(this.compiler, source, file, options));
+      this.modules.set(key, m);
+    }
+    return m;
+  }
+
+  /** the kernel `name` of `file` (compiled with `defines`) */
+  get(file: string, name: string, defines: Record<string, number> = {}): unknown {
+    const key = `${file}:${name}:${JSON.stringify(defines)}`;
+    let f = this.functions.get(key);
+    if (!f) this.functions.set(key, (f = this.driver.getFunction(this.module(file, defines), name)));
+    return f;
+  }
+}

@@ -38,8 +38,8 @@ test("geneformer and geneformer-v1 embed a file end to end; dropped cells are ze
   const out = join(dir, "out", "chunk_0.zarr");
   const args = [
     "embed", "--input", input, "--output", out, "--methods", "geneformer,geneformer-v1", "++batch_size=4",
-    `++init_kwargs_geneformer={model_dir: ${join(GF, "models/tinyV2/safetensors")}, token_dictionary_file: ${join(GF, "token_dictionary_gc104M_v2standin.pkl")}, gene_median_file: ${join(GF, "gene_median_dictionary_v2standin.pkl")}}`,
-    `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/bin")}}`,
+    `++init_kwargs_geneformer={model_dir: ${join(GF, "models/tinyV2/safetensors")}, token_dictionary_file: ${join(GF, "token_dictionary_gc104M_v2standin.pkl")}, gene_median_file: ${join(GF, "gene_median_dictionary_v2standin.pkl")}, device: cpu}`,
+    `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/bin")}, device: cpu}`,
   ];
   const r = runCli(args);
   assert.equal(r.code, 0, r.stderr);

@@ -31,6 +31,8 @@ export class CudaDevice implements Device {
   private readonly blas: CublasLt;
   private readonly kernels: KernelSet;
   private readonly pool: MemoryPool;
+  /** when set, each op is timed with events (serializing the stream) and its milliseconds summed here */
+  profile: Map<string, number> | undefined;
 
   constructor(libs: CudaLibraries, ordinal = 0) {
     this.driver = new CudaDriver(libs.cuda, ordinal);
@@ -44,6 +46,12 @@ export class CudaDevice implements Device {
 
   get info(): DeviceInfo {
     return this.driver.info;
+  }
+
+  private timed(op: string, work: () => void): void {
+    if (!this.profile) return work();
+    const ms = this.driver.time(work);
+    this.profile.set(op, (this.profile.get(op) ?? 0) + ms);
   }
 
   private tensor(shape: readonly number[], bytesPerValue = 2): CudaTensor {
@@ -87,46 +95,58 @@ export class CudaDevice implements Device {
   }
 
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void {
-    const H = last(word);
-    this.withInts(ids, (idPtr) => {
-      this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [p(idPtr), p(word), p(pos), p(type0), p(out), i32(T), i32(H)]);
+    this.timed("embed", () => {
+      const H = last(word);
+      this.withInts(ids, (idPtr) => {
+        this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [p(idPtr), p(word), p(pos), p(type0), p(out), i32(T), i32(H)]);
+      });
     });
   }
 
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
-    const H = last(x), rows = cells(x) / H;
-    if (H % 2 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be even and at most 2048 on the CUDA device`);
-    const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
-    this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
+    this.timed(residual ? "add+layerNorm" : "layerNorm", () => {
+      const H = last(x), rows = cells(x) / H;
+      if (H % 2 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be even and at most 2048 on the CUDA device`);
+      const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
+      this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
+    });
   }
 
   linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void {
-    const inF = last(x), outF = W.shape[0]!, N = cells(x) / inF;
-    this.blas.linear((x as CudaTensor).ptr, (W as CudaTensor).ptr, (bias as CudaTensor).ptr, (out as CudaTensor).ptr, N, inF, outF, act === "relu");
-    if (act === "gelu") {
-      const n2 = cells(out) / 2;
-      this.driver.launch("gelu", this.kernels.get("activation.cu", "gelu"), [Math.min(65535, Math.ceil(n2 / 256)), 1, 1], [256, 1, 1], 0, [p(out), { u64: BigInt(n2) }]);
-    }
+    this.timed(`linear ${W.shape[0]}×${last(x)}${act ? ` ${act}` : ""}`, () => {
+      const inF = last(x), outF = W.shape[0]!, N = cells(x) / inF;
+      this.blas.linear((x as CudaTensor).ptr, (W as CudaTensor).ptr, (bias as CudaTensor).ptr, (out as CudaTensor).ptr, N, inF, outF, act === "relu");
+      if (act === "gelu") {
+        const n2 = cells(out) / 2;
+        this.driver.launch("gelu", this.kernels.get("activation.cu", "gelu"), [Math.min(65535, Math.ceil(n2 / 256)), 1, 1], [256, 1, 1], 0, [p(out), { u64: BigInt(n2) }]);
+      }
+    });
   }
 
   attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor): void {
-    const [B, T, H] = out.shape as [number, number, number];
-    const D = H / heads;
-    if (D % 16 !== 0 || H % 8 !== 0) throw new Error(`attention: head width ${D} must be a multiple of 16 on the CUDA device`);
-    const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D });
-    this.withInts(lengths, (len) => {
-      this.driver.launch("attention", fn, [Math.ceil(T / 64), heads, B], [128, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
+    this.timed("attention", () => {
+      const [B, T, H] = out.shape as [number, number, number];
+      const D = H / heads;
+      if (D % 16 !== 0 || H % 8 !== 0) throw new Error(`attention: head width ${D} must be a multiple of 16 on the CUDA device`);
+      const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D });
+      this.withInts(lengths, (len) => {
+        this.driver.launch("attention", fn, [Math.ceil(T / 64), heads, B], [128, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
+      });
     });
   }
 
   meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void {
-    const [B, T, H] = x.shape as [number, number, number];
-    const fn = this.kernels.get("pool.cu", "mean_pool");
-    this.withInts(from, (f) => this.withInts(to, (e) => this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(f), p(e), p(out), i32(T), i32(H)])));
+    this.timed("pool", () => {
+      const [B, T, H] = x.shape as [number, number, number];
+      const fn = this.kernels.get("pool.cu", "mean_pool");
+      this.withInts(from, (f) => this.withInts(to, (e) => this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(f), p(e), p(out), i32(T), i32(H)])));
+    });
   }
 
   firstTokenPool(x: DTensor, out: DTensor): void {
-    const [B, T, H] = x.shape as [number, number, number];
-    this.driver.launch("first_token_pool", this.kernels.get("pool.cu", "first_token_pool"), [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(out), i32(T), i32(H)]);
+    this.timed("pool", () => {
+      const [B, T, H] = x.shape as [number, number, number];
+      this.driver.launch("first_token_pool", this.kernels.get("pool.cu", "first_token_pool"), [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(out), i32(T), i32(H)]);
+    });
   }
 }

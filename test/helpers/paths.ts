@@ -5,7 +5,8 @@ import { join, resolve } from "node:path";
 import { packagePath } from "../../src/package-root.ts";
 
 export const REPO = packagePath();
-export const SHARED = resolve(REPO, "../shared");
+/** ../shared beside the repo, or SCEMBED_SHARED_DIR (the GPU machine gets a copy of the parts it needs) */
+export const SHARED = process.env["SCEMBED_SHARED_DIR"] ? resolve(process.env["SCEMBED_SHARED_DIR"]) : resolve(REPO, "../shared");
 export const REAL = join(SHARED, "data/real");
 export const FIXTURES = join(SHARED, "fixtures");
 export const CLI = join(REPO, "bin/scembed.js");

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# On the GPU machine (see pack.sh): unpacks Node.js and the pack, then runs the CUDA tests
+# ("tests"), the benchmark ("bench"), or both ("all"); logs go to $OUT.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/scembed-out}; mkdir -p "$OUT"
+xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node
+mkdir -p /tmp/bin && ln -sf /tmp/node /tmp/bin/node
+export PATH=/tmp/bin:$PATH
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda-13.0/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+xz -dc .device/pack.tar.xz | tar -xf -
+export SCEMBED_SHARED_DIR=$PWD/shared SCEMBED_KERNEL_CACHE=/tmp/scembed-kernels
+nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv,noheader
+status=0
+if [[ "$1" == tests || "$1" == all ]]; then
+  node --test --test-concurrency=1 dist/test/cuda-device.test.js dist/test/geneformer-model.test.js 2>&1 | tee "$OUT/tests.log" | grep -E "^# (tests|pass|fail|skipped)|^not ok|# SKIP" || true
+  grep -q "^# fail 0" "$OUT/tests.log" || { status=1; grep -B2 -A30 "^not ok" "$OUT/tests.log" | head -80; }
+fi
+if [[ "$1" == bench || "$1" == all ]]; then
+  bash bench/geneformer-gpu.sh 2>&1 | tee "$OUT/bench.log" | tail -60 || status=1
+fi
+exit $status

@@ -1,0 +1,79 @@
+/**
+ * Geneformer on the GPU, scembed's CUDA device side by side with Hugging Face transformers
+ * (bench/geneformer_hf.py, run first on the same GPU and cells). Prints cells/s for both, the
+ * ratio, the share of the bf16 peak each reaches (FLOPs counted from the real lengths, for the
+ * layers each engine computes), per-cell cosine against HF fp32 outputs, and where scembed's GPU
+ * time goes (per-op event timings over a profiled subset). Not a test: run on a GPU machine by
+ * bench/geneformer-gpu.sh.
+ *   node dist/bench/geneformer-gpu.js MODEL_DIR TOKENS_PREFIX POOLING HF_JSON REF_PREFIX [TOKEN_BUDGET]
+ */
+import { readFileSync } from "node:fs";
+import { openCudaDevice } from "../src/gpu/cuda-open.ts";
+import { tokenBatches } from "../src/methods/token-batches.ts";
+import { bertForward, loadBert, type Pooling } from "../src/models/bert.ts";
+import { rowCosines } from "../test/helpers/cosine.ts";
+import { readNpy } from "../test/helpers/npy.ts";
+
+const [modelDir, prefix, pooling, hfJson, refPrefix, budgetArg] = process.argv.slice(2) as [string, string, Pooling, string, string, string?];
+const PEAK = 790e12;
+const { device } = await openCudaDevice();
+const model = loadBert(modelDir, device);
+const c = model.config, H = c.hidden_size, L = c.num_hidden_layers;
+const ids = readNpy(`${prefix}.ids.npy`).data as Int32Array;
+const offsets = Array.from(readNpy(`${prefix}.offsets.npy`).data as BigInt64Array, Number);
+const N = offsets.length - 1;
+const lengths = Array.from({ length: N }, (_, i) => offsets[i + 1]! - offsets[i]!);
+const special = pooling === "cls";
+const layer = L - 1;
+const budget = Number(budgetArg ?? 131072);
+
+function runBatch(rows: number[]): Float32Array {
+  const lens = Int32Array.from(rows, (i) => lengths[i]!);
+  const T = Math.max(...lens);
+  const batch = new Int32Array(rows.length * T).fill(c.pad_token_id ?? 0);
+  rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+  const from = Int32Array.from(rows, () => (special ? 1 : 0));
+  const to = Int32Array.from(lens, (n) => (special ? n - 1 : n));
+  // V1 (no special tokens) pools every position, as the reference's masked mean does
+  return bertForward(model, { ids: batch, lengths: lens, B: rows.length, T, layer, pools: [{ kind: pooling, from: special ? undefined : from, to: special ? undefined : to }] })[0]!;
+}
+
+const batches = tokenBatches(lengths, budget);
+for (const rows of batches.slice(0, 3)) runBatch(rows); // warm-up: compile/load kernels, pick GEMM algorithms
+const out = new Float32Array(N * H);
+const t0 = performance.now();
+for (const rows of batches) {
+  const pooled = runBatch(rows);
+  rows.forEach((i, j) => out.set(pooled.subarray(j * H, (j + 1) * H), i * H));
+}
+const seconds = (performance.now() - t0) / 1000;
+
+// where the time goes: every op timed with events over a spread subset of batches
+device.profile = new Map();
+const sampleBatches = batches.filter((_, k) => k % Math.max(1, Math.floor(batches.length / 8)) === 0);
+for (const rows of sampleBatches) runBatch(rows);
+const profile = [...device.profile.entries()].sort((a, b) => b[1] - a[1]);
+const profiled = profile.reduce((s, [, ms]) => s + ms, 0);
+device.profile = undefined;
+
+const flops = (layers: number) => lengths.reduce((s, n) => s + layers * (8 * n * H * H + 4 * n * H * c.intermediate_size + 4 * n * n * H), 0);
+const refIndex = Array.from(readNpy(`${refPrefix}.index.npy`).data as BigInt64Array, Number);
+const ref = readNpy(`${refPrefix}.emb.npy`).data as Float32Array;
+const mine = new Float32Array(refIndex.length * H);
+refIndex.forEach((i, j) => mine.set(out.subarray(i * H, (i + 1) * H), j * H));
+const cos = rowCosines(mine, ref, H);
+const hf = JSON.parse(readFileSync(hfJson, "utf8")) as { batches: Record<string, { cells_per_s: number }> };
+const [bestBatch, best] = Object.entries(hf.batches).sort((a, b) => b[1].cells_per_s - a[1].cells_per_s)[0]!;
+const ours = N / seconds;
+const pct = (f: number, s: number) => `${((100 * f) / s / PEAK).toFixed(0)} %`;
+const mean = lengths.reduce((a, b) => a + b, 0) / N;
+
+console.log(`\n## ${modelDir.split("/").pop()} — ${N} cells (mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}), emb_layer -1, ${pooling} pooling, ${device.name}`);
+console.log(`| engine | batching | cells/s | TFLOP/s | share of ~790 TFLOP/s |`);
+console.log(`|---|---|---|---|---|`);
+console.log(`| HF transformers bf16 SDPA (${L} layers computed) | ${bestBatch} cells | ${best.cells_per_s.toFixed(0)} | ${((flops(L) / N) * best.cells_per_s / 1e12).toFixed(0)} | ${pct(flops(L), N / best.cells_per_s)} |`);
+console.log(`| scembed CUDA bf16 (${layer} layers computed) | ${budget} tokens | ${ours.toFixed(0)} | ${(flops(layer) / seconds / 1e12).toFixed(0)} | ${pct(flops(layer), seconds)} |`);
+console.log(`ratio scembed / HF: ${(ours / best.cells_per_s).toFixed(2)}×   (${batches.length} batches, ${seconds.toFixed(1)} s)`);
+console.log(`cosine vs HF fp32 (${refIndex.length} cells): min ${cos.min.toFixed(5)}, mean ${cos.mean.toFixed(5)}`);
+console.log(`GPU time by op (${sampleBatches.length} profiled batches, ${profiled.toFixed(0)} ms):`);
+for (const [op, ms] of profile) console.log(`  ${op.padEnd(24)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / profiled).toFixed(1).padStart(5)} %`);

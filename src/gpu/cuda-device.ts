@@ -24,6 +24,8 @@ const i32 = (x: number): KernelArg => ({ i32: x });
 const f32 = (x: number): KernelArg => ({ f32: x });
 const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
 const cells = (x: DTensor) => (x as CudaTensor).length;
+/** queries per attention block (64 or 128: 4 or 8 warps); SCEMBED_ATTENTION_BQ for experiments */
+const ATTENTION_BQ = process.env["SCEMBED_ATTENTION_BQ"] === "128" ? 128 : 64;
 
 export class CudaDevice implements Device {
   readonly name: string;
@@ -106,7 +108,7 @@ export class CudaDevice implements Device {
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
     this.timed(residual ? "add+layerNorm" : "layerNorm", () => {
       const H = last(x), rows = cells(x) / H;
-      if (H % 2 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be even and at most 2048 on the CUDA device`);
+      if (H % 8 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be a multiple of 8 and at most 2048 on the CUDA device`);
       const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
       this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
     });
@@ -123,14 +125,15 @@ export class CudaDevice implements Device {
     });
   }
 
-  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor): void {
+  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor, queries = Infinity): void {
     this.timed("attention", () => {
       const [B, T, H] = out.shape as [number, number, number];
       const D = H / heads;
       if (D % 16 !== 0 || H % 8 !== 0) throw new Error(`attention: head width ${D} must be a multiple of 16 on the CUDA device`);
-      const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D });
+      const BQ = ATTENTION_BQ;
+      const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
       this.withInts(lengths, (len) => {
-        this.driver.launch("attention", fn, [Math.ceil(T / 64), heads, B], [128, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
+        this.driver.launch("attention", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [2 * BQ, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
       });
     });
   }

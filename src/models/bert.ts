@@ -154,7 +154,11 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
     dev.embed(req.ids, B, T, model.word, model.pos, model.type0, emb);
     dev.layerNorm(emb, undefined, model.embNorm[0], model.embNorm[1], c.layer_norm_eps, h);
     const qkv = alloc([B, T, 3 * H]), ctx = alloc([B, T, H]), proj = alloc([B, T, H]), h1 = alloc([B, T, H]), inter = alloc([B, T, F]);
-    for (let l = 0; l < req.layer; l++) {
+    // When only <cls> is pooled, the last layer needs every key and value but only the first query:
+    // its attention, projections and feed-forward run for one row per cell.
+    const clsOnly = req.layer > 0 && req.pools.every((p) => p.kind === "cls");
+    const full = clsOnly ? req.layer - 1 : req.layer;
+    for (let l = 0; l < full; l++) {
       const L = model.layers[l]!;
       dev.linear(h, L.qkv[0], L.qkv[1], qkv);
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx);
@@ -163,6 +167,22 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
       dev.linear(h1, L.inter[0], L.inter[1], inter, act);
       dev.linear(inter, L.out[0], L.out[1], proj);
       dev.layerNorm(proj, h1, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
+    }
+    if (clsOnly) {
+      const L = model.layers[full]!;
+      const row = () => alloc([B, H]);
+      const ctx0 = row(), h0 = row(), proj0 = row(), mid0 = row(), out0 = row(), inter0 = alloc([B, F]);
+      dev.linear(h, L.qkv[0], L.qkv[1], qkv);
+      dev.attention(qkv, req.lengths, c.num_attention_heads, ctx, 1);
+      dev.firstTokenPool(ctx, ctx0);
+      dev.firstTokenPool(h, h0);
+      dev.linear(ctx0, L.attnOut[0], L.attnOut[1], proj0);
+      dev.layerNorm(proj0, h0, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, mid0);
+      dev.linear(mid0, L.inter[0], L.inter[1], inter0, act);
+      dev.linear(inter0, L.out[0], L.out[1], proj0);
+      dev.layerNorm(proj0, mid0, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
+      const cls = Float32Array.from(dev.download(out0));
+      return req.pools.map(() => cls);
     }
     return req.pools.map((p) => {
       const pooled = alloc([B, H]);

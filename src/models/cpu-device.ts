@@ -65,7 +65,7 @@ export function cpuDevice(): Device {
       else if (act === "gelu") for (let i = 0; i < o.length; i++) o[i] = 0.5 * o[i]! * (1 + erf(o[i]! / Math.SQRT2));
     },
 
-    attention(qkv, lengths, heads, out) {
+    attention(qkv, lengths, heads, out, queries = Infinity) {
       const [B, T, H] = out.shape as [number, number, number];
       const D = H / heads, scale = 1 / Math.sqrt(D), ld = 3 * H;
       const X = t(qkv), O = t(out);
@@ -74,7 +74,7 @@ export function cpuDevice(): Device {
       for (let b = 0; b < B; b++) {
         const len = lengths[b]!;
         for (let h = 0; h < heads; h++) {
-          for (let i = 0; i < len; i++) {
+          for (let i = 0; i < Math.min(len, queries); i++) {
             const qi = (b * T + i) * ld + h * D, oi = (b * T + i) * H + h * D;
             let max = -Infinity;
             for (let j = 0; j < len; j++) {

@@ -24,9 +24,10 @@ export interface Device {
   linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void;
   /**
    * multi-head self-attention; qkv (B×T×3H) holds the query, key and value projections side by
-   * side; keys at positions ≥ lengths[b] are masked, and rows ≥ lengths[b] of out are zero
+   * side; keys at positions ≥ lengths[b] are masked, and rows ≥ lengths[b] of out are zero.
+   * With `queries`, only rows below it are computed (the rest of out is left undefined).
    */
-  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor): void;
+  attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor, queries?: number): void;
   /** out[b,:] = mean over positions [from[b], to[b]) of x[b] */
   meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void;
   /** out[b,:] = x[b, 0, :] */

@@ -1,6 +1,8 @@
 /**
  * The default executor: a pool of worker processes on this machine, one task (chunk file) at a
- * time each. A worker that dies fails only its task.
+ * time each. A worker that dies fails only its task. Tasks of the embedding_gpu section get a pool
+ * of their own with one worker per visible GPU, each pinned to it through CUDA_VISIBLE_DEVICES
+ * (without GPUs they share the general pool), running alongside the CPU tasks.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -9,6 +11,7 @@ import type { FileReport } from "../pipeline/embed-file.ts";
 import { obsmKey } from "../pipeline/embed-file.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import type { Task } from "../pipeline/plan.ts";
+import { visibleGpus } from "../gpu/visible-gpus.ts";
 import type { Executor } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./worker-protocol.ts";
 
@@ -23,28 +26,42 @@ export interface LocalOptions {
 export function localExecutor(opts: LocalOptions = {}): Executor {
   return {
     name: "local",
-    run: (tasks, log) => runPool(tasks, Math.max(1, Math.min(tasks.length, opts.workers ?? availableParallelism())), log, opts.quiet ?? false),
+    async run(tasks, log) {
+      const quiet = opts.quiet ?? false;
+      const reports: FileReport[] = new Array(tasks.length);
+      const all = tasks.map((t, i) => ({ t, i }));
+      const isGpu = (t: Task) => t.section === "embedding_gpu" && !t.prepareOnly;
+      const gpus = all.some(({ t }) => isGpu(t)) ? visibleGpus() : [];
+      const gpuTasks = gpus.length > 0 ? all.filter(({ t }) => isGpu(t)) : [];
+      const cpuTasks = gpus.length > 0 ? all.filter(({ t }) => !isGpu(t)) : all;
+      const cpuWorkers = Math.max(1, Math.min(cpuTasks.length, opts.workers ?? availableParallelism()));
+      const gpuSlots = gpus.slice(0, Math.max(1, Math.min(gpuTasks.length, opts.workers ?? gpus.length)));
+      if (gpuTasks.length > 0) log.info(`GPU section: ${gpuSlots.length} worker(s), one per GPU (CUDA_VISIBLE_DEVICES ${gpuSlots.join(", ")})`);
+      await Promise.all([
+        runPool(cpuTasks, cpuTasks.length > 0 ? Array.from({ length: cpuWorkers }, () => ({})) : [], reports, log, quiet),
+        runPool(gpuTasks, gpuSlots.map((id) => ({ CUDA_VISIBLE_DEVICES: id, SCEMBED_GPU_WORKER: id })), reports, log, quiet),
+      ]);
+      return reports;
+    },
   };
 }
 
-async function runPool(tasks: Task[], workers: number, log: Logger, quiet: boolean): Promise<FileReport[]> {
-  const reports: FileReport[] = new Array(tasks.length);
+/** runs `tasks` on one worker slot per entry of `slots` (extra environment for its processes) */
+async function runPool(tasks: { t: Task; i: number }[], slots: Record<string, string>[], reports: FileReport[], log: Logger, quiet: boolean): Promise<void> {
   let next = 0;
-  const order = tasks.map((t, i) => ({ t, i }));
-  const loop = async () => {
-    while (next < order.length) {
-      const { t, i } = order[next++]!;
-      reports[i] = await runInWorker(t, log, quiet);
+  const loop = async (env: Record<string, string>) => {
+    while (next < tasks.length) {
+      const { t, i } = tasks[next++]!;
+      reports[i] = await runInWorker(t, env, log, quiet);
     }
   };
-  await Promise.all(Array.from({ length: workers }, loop));
-  return reports;
+  await Promise.all(slots.map(loop));
 }
 
-function runInWorker(task: Task, log: Logger, quiet: boolean): Promise<FileReport> {
+function runInWorker(task: Task, env: Record<string, string>, log: Logger, quiet: boolean): Promise<FileReport> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(WORKER, [], {
-      env: { ...process.env, SCEMBED_QUIET: quiet ? "1" : "0" },
+      env: { ...process.env, ...env, SCEMBED_QUIET: quiet ? "1" : "0" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let settled = false;

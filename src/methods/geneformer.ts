@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
-import type { Device } from "../models/device.ts";
 import { CudaError } from "../gpu/cuda-error.ts";
 import { deviceChoice, selectDevice, type RetryPolicy } from "../gpu/select-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
@@ -24,7 +23,7 @@ import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { checkModelInputs, rawCounts } from "./raw-counts.ts";
-import { tokenBatches } from "./token-batches.ts";
+import { runSplittingOnOom, tokenBatches } from "./token-batches.ts";
 
 interface Variant {
   name: string;
@@ -171,20 +170,16 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
           const { tokens: ids, offsets } = tokens.read(r0, r0 + block.rows);
           const lengths = Array.from({ length: block.rows }, (_, i) => offsets[i + 1]! - offsets[i]!);
           // empty cells stay zero rows
-          const queue = tokenBatches(lengths, budget, batchCells);
-          while (queue.length > 0) {
-            const rows = queue.shift()!;
-            try {
-              forward(rows, ids, offsets, out);
-            } catch (e) {
-              if (!(e instanceof CudaError && e.outOfMemory) || rows.length === 1) throw e;
+          runSplittingOnOom(
+            tokenBatches(lengths, budget, batchCells),
+            (rows) => forward(rows, ids, offsets, out),
+            (e) => e instanceof CudaError && e.outOfMemory,
+            (rows) => {
               budget = Math.max(1, Math.floor(budget / 2));
               ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
-              (m.device as Device & { trim?: () => void }).trim?.();
-              const half = Math.ceil(rows.length / 2);
-              queue.unshift(rows.slice(0, half), rows.slice(half));
-            }
-          }
+              m.device.trim?.();
+            },
+          );
         },
       };
     },

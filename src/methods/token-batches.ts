@@ -16,3 +16,23 @@ export function tokenBatches(lengths: ArrayLike<number>, budget: number, maxCell
   }
   return batches;
 }
+
+/**
+ * Runs `forward` on each batch in order; a batch that fails with an out-of-memory error is split
+ * in two halves, run next (`onSplit` hears of it, to shrink later batches too). A one-cell batch
+ * that still fails rethrows.
+ */
+export function runSplittingOnOom(batches: number[][], forward: (rows: number[]) => void, isOom: (e: unknown) => boolean, onSplit: (rows: number[]) => void): void {
+  const queue = [...batches];
+  while (queue.length > 0) {
+    const rows = queue.shift()!;
+    try {
+      forward(rows);
+    } catch (e) {
+      if (!isOom(e) || rows.length === 1) throw e;
+      onSplit(rows);
+      const half = Math.ceil(rows.length / 2);
+      queue.unshift(rows.slice(0, half), rows.slice(half));
+    }
+  }
+}

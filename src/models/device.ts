@@ -15,6 +15,8 @@ export interface Device {
   download(t: DTensor): Float32Array;
   alloc(shape: number[]): DTensor;
   free(t: DTensor): void;
+  /** gives cached device memory back (after an out-of-memory error); optional */
+  trim?(): void;
 
   /** out[b,t,:] = word[ids[b,t]] + pos[t] + type0 (ids padded with any valid id past `lengths[b]`) */
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void;

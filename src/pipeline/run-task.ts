@@ -24,6 +24,7 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
 async function runTaskInner(task: Task, parent: Logger, progress: boolean): Promise<FileReport> {
   const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
   log.info(`${task.prepareOnly ? "prepare" : "embed"} ${task.methods.join(", ")} → ${task.output}`);
+  if (process.env["SCEMBED_GPU_WORKER"] !== undefined) log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
   try {
     const dataset = createDatasetContext({ files: task.datasetFiles, cacheDir: task.cacheDir, batchKey: task.batchKey, xIs: task.xIs, chunkRows: Math.min(task.chunkRows, 1024), log });
     if (task.prepareOnly) return await prepareOnly(task, dataset, log);

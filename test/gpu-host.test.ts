@@ -1,0 +1,104 @@
+/**
+ * The host side of the CUDA device, which runs without a GPU: token-budget batching, the
+ * out-of-memory split, the allocator's size classes, bf16 rounding, library search, GPU
+ * visibility and device choice, and the local executor's one worker per visible GPU.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../src/errors.ts";
+import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
+import { CudaError } from "../src/gpu/cuda-error.ts";
+import { candidates, LIBRARIES } from "../src/gpu/cuda-libraries.ts";
+import { sizeClass } from "../src/gpu/memory-pool.ts";
+import { deviceChoice, selectDevice } from "../src/gpu/select-device.ts";
+import { visibleGpus } from "../src/gpu/visible-gpus.ts";
+import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
+import { runSplittingOnOom, tokenBatches } from "../src/methods/token-batches.ts";
+import { memoryLogger } from "../src/pipeline/logger.ts";
+import { runCli } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/paths.ts";
+import { geneIds, writeSyntheticZarr } from "./helpers/synthetic.ts";
+
+test("token batches: longest first, padded size within the budget, every non-empty cell once", () => {
+  let seed = 3;
+  const lengths = Array.from({ length: 500 }, (_, i) => (i % 37 === 0 ? 0 : 1 + ((seed = (seed * 48271) % 2147483647) % 4000)));
+  const budget = 20000;
+  const batches = tokenBatches(lengths, budget);
+  const seen = batches.flat();
+  assert.deepEqual([...seen].sort((a, b) => a - b), lengths.flatMap((n, i) => (n > 0 ? [i] : [])));
+  for (let k = 0; k < seen.length - 1; k++) assert.ok(lengths[seen[k]!]! >= lengths[seen[k + 1]!]!, "sorted longest first");
+  for (const b of batches) assert.ok(b.length === 1 || b.length * lengths[b[0]!]! <= budget, `batch of ${b.length} × ${lengths[b[0]!]} tokens`);
+  // a budget below one cell still makes progress, one cell a batch; maxCells caps the count
+  assert.ok(tokenBatches(lengths, 10).every((b) => b.length === 1));
+  assert.ok(tokenBatches(lengths, 1e9, 16).every((b) => b.length <= 16));
+});
+
+test("an out-of-memory batch is split in halves and retried; other errors and one-cell batches throw", () => {
+  const oom = () => new CudaError("cuMemAlloc_v2", 2, "CUDA_ERROR_OUT_OF_MEMORY");
+  const isOom = (e: unknown) => e instanceof CudaError && e.outOfMemory;
+  const done: number[][] = [], splits: number[] = [];
+  const limit = 5; // the "device" holds at most 5 cells
+  const rows = Array.from({ length: 23 }, (_, i) => i);
+  runSplittingOnOom([rows.slice(0, 20), rows.slice(20)], (b) => {
+    if (b.length > limit) throw oom();
+    done.push(b);
+  }, isOom, (b) => splits.push(b.length));
+  assert.deepEqual(done.flat(), rows, "every cell once, in order");
+  assert.deepEqual(splits, [20, 10, 10], "20 → 10 + 10, each 10 → 5 + 5; the last 3 fit at once");
+  assert.throws(() => runSplittingOnOom([[1]], () => { throw oom(); }, isOom, () => {}), /OUT_OF_MEMORY/);
+  assert.throws(() => runSplittingOnOom([[1, 2]], () => { throw new Error("illegal address"); }, isOom, () => {}), /illegal address/);
+});
+
+test("allocator size classes: never smaller than asked, at most 1/8 (or 256 bytes) more", () => {
+  for (const bytes of [1, 255, 512, 1000, 4096, 123457, 2 ** 20 + 1, 987654321]) {
+    const c = sizeClass(bytes);
+    assert.ok(c >= bytes && c <= Math.max(512, bytes * 1.125 + 256), `${bytes} → ${c}`);
+  }
+});
+
+test("bf16 rounding: to nearest, ties to even, NaN and infinities kept", () => {
+  const x = Float32Array.of(1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, -2.5, Infinity, -Infinity, NaN, 3.1415927);
+  assert.deepEqual([...toBf16(x)].map((v) => v.toString(16)), ["3f80", "3f80", "3f82", "c020", "7f80", "ff80", "7fc0", "4049"]);
+  const back = fromBf16(toBf16(x));
+  assert.equal(back[7], 3.140625);
+  assert.ok(Number.isNaN(back[6]));
+});
+
+test("CUDA libraries are searched in SCEMBED_CUDA_LIB_DIR first; CUDA_VISIBLE_DEVICES lists the GPUs", (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "libnvrtc.so.13"), "");
+  const nvrtc = LIBRARIES.find((l) => l.key === "nvrtc")!;
+  assert.equal(candidates(nvrtc, { SCEMBED_CUDA_LIB_DIR: dir })[0], join(dir, "libnvrtc.so.13"));
+  assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: "2, 3" }), ["2", "3"]);
+  assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: "" }), []);
+  assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: "0,-1,1" }), ["0"]);
+});
+
+test("device choice: cpu, cuda or auto; auto without a usable GPU warns and runs on the CPU", async () => {
+  assert.throws(() => deviceChoice("gpu", "init_kwargs.device"), ConfigError);
+  assert.equal(deviceChoice(undefined, "k"), process.env["SCEMBED_DEVICE"] ?? "auto");
+  assert.equal((await selectDevice("cpu", memoryLogger())).name, "cpu");
+  const log = memoryLogger();
+  const dev = await selectDevice("auto", log, { attempts: 1, delaysS: [] });
+  if (dev.name === "cpu") assert.match(log.lines.join("\n"), /no usable CUDA device, running on the CPU/);
+  else assert.match(log.lines.join("\n"), /CUDA device .*compute capability/);
+});
+
+test("local executor: one worker per visible GPU for the embedding_gpu section, each pinned to its GPU", async (t) => {
+  const dir = tempDir(t);
+  const base = join(dir, "data"), root = join(base, "processed/test/pinned/all");
+  mkdirSync(root, { recursive: true });
+  const genes = geneIds(readGeneList(shippedGeneList("gs")), 300, 20);
+  await writeSyntheticZarr(join(root, "chunk_0.zarr"), { nObs: 40, genes, seed: 1 });
+  await writeSyntheticZarr(join(root, "chunk_1.zarr"), { nObs: 30, genes, seed: 2 });
+  const config = join(dir, "c.yaml");
+  writeFileSync(config, "dataset: {name: pinned}\nsplit_dataset: false\nembedding_gpu:\n  methods: [gs]\n");
+  const r = runCli(["run", "-c", config, `++base_file_path=${base}`], { CUDA_VISIBLE_DEVICES: "5,7" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr + r.stdout, /GPU section: 2 worker\(s\), one per GPU \(CUDA_VISIBLE_DEVICES 5, 7\)/);
+  const logs = join(base, "processed_with_emb/test/pinned/logs/embedding_gpu");
+  const pinned = readdirSync(logs).map((f) => /GPU worker: CUDA_VISIBLE_DEVICES=(\d)/.exec(readFileSync(join(logs, f), "utf8"))?.[1]).sort();
+  assert.deepEqual(pinned, ["5", "7"]);
+});

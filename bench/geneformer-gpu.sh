@@ -15,5 +15,5 @@ python3 bench/geneformer_hf.py run "$W/models/V2-104M" "$W/tokens/v2" cls "${V2_
 python3 bench/geneformer_hf.py run "$W/models/V1-10M" "$W/tokens/v1" mean "${V1_BATCHES:-512}" "$W/hf-v1.json" "$W/ref-v1"
 node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" ${V2_BUDGET:-}
 node dist/bench/geneformer-gpu.js "$W/models/V1-10M" "$W/tokens/v1" mean "$W/hf-v1.json" "$W/ref-v1" ${V1_BUDGET:-}
-# attention blocks of 128 queries (8 warps) instead of 64, for comparison
-SCEMBED_ATTENTION_BQ=128 node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" ${V2_BUDGET:-}
+# token budgets a quarter and twice the default, for comparison
+for b in 32768 262144; do node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" $b | grep -E "^\| scembed|^ratio"; done

@@ -1,8 +1,8 @@
 /**
  * Geneformer on the GPU, scembed's CUDA device side by side with Hugging Face transformers
  * (bench/geneformer_hf.py, run first on the same GPU and cells). Prints cells/s for both, the
- * ratio, the share of the bf16 peak each reaches (FLOPs counted from the real lengths, for the
- * layers each engine computes), per-cell cosine against HF fp32 outputs, and where scembed's GPU
+ * ratio, the share of the bf16 peak each reaches (FLOPs counted from the real lengths, for what
+ * each engine computes: HF all layers, scembed the layers up to emb_layer), per-cell cosine against HF fp32 outputs, and where scembed's GPU
  * time goes (per-op event timings over a profiled subset). Not a test: run on a GPU machine by
  * bench/geneformer-gpu.sh.
  *   node dist/bench/geneformer-gpu.js MODEL_DIR TOKENS_PREFIX POOLING HF_JSON REF_PREFIX [TOKEN_BUDGET]
@@ -56,7 +56,12 @@ const profile = [...device.profile.entries()].sort((a, b) => b[1] - a[1]);
 const profiled = profile.reduce((s, [, ms]) => s + ms, 0);
 device.profile = undefined;
 
-const flops = (layers: number) => lengths.reduce((s, n) => s + layers * (8 * n * H * H + 4 * n * H * c.intermediate_size + 4 * n * n * H), 0);
+const F = c.intermediate_size;
+const layerFlops = (n: number) => 8 * n * H * H + 4 * n * H * F + 4 * n * n * H;
+/** FLOPs of `layers` full layers, or, for `<cls>` pooling in scembed, the last one as it runs: q|k|v for every token, the rest for one row */
+const flops = (layers: number, clsLast = false) =>
+  lengths.reduce((s, n) => s + (clsLast ? (layers - 1) * layerFlops(n) + 6 * n * H * H + 4 * n * H + 2 * H * H + 4 * H * F : layers * layerFlops(n)), 0);
+const ourFlops = flops(layer, special);
 const refIndex = Array.from(readNpy(`${refPrefix}.index.npy`).data as BigInt64Array, Number);
 const ref = readNpy(`${refPrefix}.emb.npy`).data as Float32Array;
 const mine = new Float32Array(refIndex.length * H);
@@ -71,8 +76,8 @@ const mean = lengths.reduce((a, b) => a + b, 0) / N;
 console.log(`\n## ${modelDir.split("/").pop()} — ${N} cells (mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}), emb_layer -1, ${pooling} pooling, ${device.name}`);
 console.log(`| engine | batching | cells/s | TFLOP/s | share of ~790 TFLOP/s |`);
 console.log(`|---|---|---|---|---|`);
-console.log(`| HF transformers bf16 SDPA (${L} layers computed) | ${bestBatch} cells | ${best.cells_per_s.toFixed(0)} | ${((flops(L) / N) * best.cells_per_s / 1e12).toFixed(0)} | ${pct(flops(L), N / best.cells_per_s)} |`);
-console.log(`| scembed CUDA bf16 (${layer} layers computed) | ${budget} tokens | ${ours.toFixed(0)} | ${(flops(layer) / seconds / 1e12).toFixed(0)} | ${pct(flops(layer), seconds)} |`);
+console.log(`| HF transformers bf16 SDPA (${L} layers) | ${bestBatch} cells | ${best.cells_per_s.toFixed(0)} | ${((flops(L) / N) * best.cells_per_s / 1e12).toFixed(0)} | ${pct(flops(L), N / best.cells_per_s)} |`);
+console.log(`| scembed CUDA bf16 (${layer} layers${special ? ", the last for <cls> only" : ""}) | ${budget} tokens | ${ours.toFixed(0)} | ${(ourFlops / seconds / 1e12).toFixed(0)} | ${pct(ourFlops, seconds)} |`);
 console.log(`ratio scembed / HF: ${(ours / best.cells_per_s).toFixed(2)}×   (${batches.length} batches, ${seconds.toFixed(1)} s)`);
 console.log(`cosine vs HF fp32 (${refIndex.length} cells): min ${cos.min.toFixed(5)}, mean ${cos.mean.toFixed(5)}`);
 console.log(`GPU time by op (${sampleBatches.length} profiled batches, ${profiled.toFixed(0)} ms):`);

@@ -174,3 +174,24 @@ test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equal
     assert.ok(min >= 0.999, `${chunk}: min cosine ${min}`);
   }
 });
+
+test("a GPU out-of-memory error halves the token budget and the file still completes", { skip }, async (t) => {
+  const dir = tempDir(t);
+  const dict = loadDictionaries({ tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians });
+  const genes = [...dict.medians.keys()].slice(0, 2100);
+  const input = join(dir, "chunk_0.zarr");
+  // 800 cells of 2048 tokens: one batch of them needs about 2 GB of activations
+  await writeSyntheticZarr(input, { nObs: 800, genes, density: 1, seed: 9 });
+  const { free } = gpu.driver.memInfo();
+  const hog = gpu.driver.alloc(free - 1.6 * 2 ** 30); // leave ~1.6 GB: the child's context, weights, half a batch
+  try {
+    const out = join(dir, "out.zarr");
+    const r = runCli(["embed", "--input", input, "--output", out, "--methods", "geneformer-v1",
+      `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/safetensors")}, device: cuda, token_budget: 100000000}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /GPU out of memory on \d+ cells; token budget halved/);
+    assert.match(r.stdout, /X_geneformer-v1 +written +\(800, 64\)/);
+  } finally {
+    gpu.driver.free(hog);
+  }
+});

@@ -102,3 +102,13 @@ test("local executor: one worker per visible GPU for the embedding_gpu section, 
   const pinned = readdirSync(logs).map((f) => /GPU worker: CUDA_VISIBLE_DEVICES=(\d)/.exec(readFileSync(join(logs, f), "utf8"))?.[1]).sort();
   assert.deepEqual(pinned, ["5", "7"]);
 });
+
+test("scembed gpu says which CUDA libraries and GPUs it finds, and exits 1 when the device cannot run", () => {
+  const r = runCli(["gpu"]);
+  assert.match(r.stdout, /visible GPUs: /);
+  if (r.code === 0) assert.match(r.stdout, /device 0: .*compute capability \d+\.\d+, [\d.]+ of [\d.]+ GiB free/);
+  else {
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /no usable CUDA device: .*\n\s+fix: .*SCEMBED_CUDA_LIB_DIR|no usable CUDA device: .*CUDA_ERROR/);
+  }
+});

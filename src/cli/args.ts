@@ -62,6 +62,7 @@ usage:
   scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]   (or --manifest <D>/manifest.json)
   scembed status <workflow dir>
   scembed inspect <file> [--json]
+  scembed gpu                                   (which CUDA libraries and GPUs the CUDA device finds)
   scembed demo
 
 overrides (Hydra style): a.b=value  +a.b=value  ++a.b=value  ~a.b

@@ -7,6 +7,7 @@ import { createLogger } from "../pipeline/logger.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
+import { gpuCommand } from "./commands/gpu.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { printReports } from "./commands/report.ts";
 import { runCommand, statusCommand, taskCommand } from "./commands/run.ts";
@@ -46,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "status":
       return statusCommand(args, out);
+    case "gpu":
+      return gpuCommand(out);
     default:
       throw new ConfigError(`unknown command '${args.command}'`, { fix: "run `scembed --help`" });
   }

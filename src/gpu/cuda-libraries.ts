@@ -8,13 +8,15 @@ import { join } from "node:path";
 
 export interface LibrarySpec {
   key: "cuda" | "cublasLt" | "nvrtc";
+  /** what provides it */
+  what: string;
   names: string[];
 }
 
 export const LIBRARIES: LibrarySpec[] = [
-  { key: "cuda", names: ["libcuda.so.1", "libcuda.so"] },
-  { key: "cublasLt", names: ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"] },
-  { key: "nvrtc", names: ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"] },
+  { key: "cuda", what: "the NVIDIA driver", names: ["libcuda.so.1", "libcuda.so"] },
+  { key: "cublasLt", what: "cuBLAS", names: ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"] },
+  { key: "nvrtc", what: "NVRTC", names: ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"] },
 ];
 
 export function searchDirs(env: NodeJS.ProcessEnv = process.env): string[] {

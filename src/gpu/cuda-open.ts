@@ -30,7 +30,10 @@ export function openCudaLibraries(env: NodeJS.ProcessEnv = process.env): CudaLib
     if ("lib" in r) {
       libs[spec.key] = r.lib;
       paths[spec.key] = r.path;
-    } else missing.push(`${spec.names[0]} (${r.errors.at(-1) ?? "not found"})`);
+    } else {
+      const loadable = r.errors.filter((e) => !/cannot open shared object file/.test(e));
+      missing.push(`${spec.names.join(" / ")} (${spec.what})${loadable.length > 0 ? `: ${loadable[0]}` : ""}`);
+    }
   }
   if (missing.length > 0) {
     throw new CudaUnavailable(`CUDA libraries not found: ${missing.join("; ")}`, {

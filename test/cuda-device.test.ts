@@ -7,12 +7,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
 import type { CudaDevice } from "../src/gpu/cuda-device.ts";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
+import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { bertForward, loadBert } from "../src/models/bert.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
 import type { Device, DTensor } from "../src/models/device.ts";
@@ -194,4 +195,24 @@ test("a GPU out-of-memory error halves the token budget and the file still compl
   } finally {
     gpu.driver.free(hog);
   }
+});
+
+const gpus = skip ? [] : visibleGpus();
+test("several GPUs: the embedding_gpu section's workers run on different GPUs", { skip: skip || (gpus.length < 2 ? `${gpus.length} GPU visible here; needs 2` : false) }, async (t) => {
+  const dir = tempDir(t);
+  const dict = loadDictionaries({ tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians });
+  const genes = [...dict.medians.keys()].slice(0, 600);
+  const base = join(dir, "data"), root = join(base, "processed/test/multi/all");
+  mkdirSync(root, { recursive: true });
+  for (let i = 0; i < 2; i++) await writeSyntheticZarr(join(root, `chunk_${i}.zarr`), { nObs: 200, genes, seed: 20 + i });
+  const config = join(dir, "multi.yaml");
+  writeFileSync(config, `dataset: {name: multi}\nsplit_dataset: false\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/safetensors")}, device: cuda}\n`);
+  const r = runCli(["run", "-c", config, `++base_file_path=${base}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr + r.stdout, /GPU section: 2 worker\(s\), one per GPU/);
+  const logs = join(base, "processed_with_emb/test/multi/logs/embedding_gpu");
+  const buses = readdirSync(logs).map((f) => /CUDA device .*\(PCI ([0-9a-f:]+),/.exec(readFileSync(join(logs, f), "utf8"))?.[1]);
+  assert.equal(buses.length, 2);
+  assert.ok(buses.every(Boolean), "each task log names its GPU");
+  assert.notEqual(buses[0], buses[1], `both tasks ran on ${buses[0]}`);
 });

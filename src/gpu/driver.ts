@@ -18,6 +18,8 @@ export interface DeviceInfo {
   computeCapability: [number, number];
   multiprocessors: number;
   driverVersion: number;
+  /** PCI domain:bus:device, telling GPUs apart whatever CUDA_VISIBLE_DEVICES numbers them */
+  pciBusId: string;
 }
 
 export class CudaDriver {
@@ -80,6 +82,7 @@ export class CudaDriver {
       computeCapability: [attr(75), attr(76)],
       multiprocessors: attr(16),
       driverVersion: this.out1("cuDriverGetVersion", (o) => this.fn["cuDriverGetVersion"]!(o)) as number,
+      pciBusId: [attr(50), attr(33), attr(34)].map((v, i) => v.toString(16).padStart(i === 0 ? 4 : 2, "0")).join(":"),
     };
     const ctx = this.out1("cuDevicePrimaryCtxRetain", (o) => this.fn["cuDevicePrimaryCtxRetain"]!(o, dev));
     this.check("cuCtxSetCurrent", this.fn["cuCtxSetCurrent"]!(ctx));

@@ -35,8 +35,8 @@ async function openWithRetry(log: Logger, retry: RetryPolicy, sleep: (s: number)
   for (let attempt = 1; ; attempt++) {
     try {
       const { device, paths } = await openCudaDevice();
-      const { name, computeCapability: cc, driverVersion } = device.info;
-      log.info(`CUDA device ${name} (compute capability ${cc.join(".")}, driver API ${driverVersion}); libraries: ${Object.entries(paths).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+      const { name, computeCapability: cc, driverVersion, pciBusId } = device.info;
+      log.info(`CUDA device ${name} (PCI ${pciBusId}, compute capability ${cc.join(".")}, driver API ${driverVersion}); libraries: ${Object.entries(paths).map(([k, v]) => `${k} ${v}`).join(", ")}`);
       return device;
     } catch (e) {
       if (!(e instanceof CudaError && e.transient) || attempt >= retry.attempts) throw e;

@@ -112,3 +112,25 @@ test("scembed gpu says which CUDA libraries and GPUs it finds, and exits 1 when 
     assert.match(r.stdout, /no usable CUDA device: .*\n\s+fix: .*SCEMBED_CUDA_LIB_DIR|no usable CUDA device: .*CUDA_ERROR/);
   }
 });
+
+test("CUDA initialization: transient errors are retried after the configured pauses, others fail at once", async () => {
+  const { openWithRetry } = await import("../src/gpu/select-device.ts");
+  const slept: number[] = [];
+  const sleep = async (s: number) => void slept.push(s);
+  const info = { name: "GPU", computeCapability: [9, 0], driverVersion: 13000, pciBusId: "0000:01:00" };
+  let calls = 0;
+  const flaky = async () => {
+    if (++calls < 3) throw new CudaError("cuInit", 999, "CUDA_ERROR_UNKNOWN");
+    return { device: { info } as never, paths: {} };
+  };
+  const log = memoryLogger();
+  await openWithRetry(log, { attempts: 3, delaysS: [30, 60] }, sleep, flaky);
+  assert.deepEqual(slept, [30, 60]);
+  assert.match(log.lines.join("\n"), /try 2 of 3 in 30 s[\s\S]*try 3 of 3 in 60 s/);
+  calls = 0;
+  await assert.rejects(openWithRetry(memoryLogger(), { attempts: 2, delaysS: [1] }, sleep, flaky), /CUDA_ERROR_UNKNOWN/, "gives up after the last try");
+  slept.length = 0;
+  const noDevice = async () => { throw new CudaError("cuDeviceGet", 100, "CUDA_ERROR_NO_DEVICE"); };
+  await assert.rejects(openWithRetry(memoryLogger(), { attempts: 3, delaysS: [30] }, sleep, noDevice), /NO_DEVICE/);
+  assert.deepEqual(slept, [], "no GPU is not worth waiting for");
+});

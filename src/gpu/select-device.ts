@@ -31,10 +31,13 @@ export function deviceChoice(value: unknown, key: string): DeviceChoice {
 
 let cuda: Promise<CudaDevice> | undefined;
 
-async function openWithRetry(log: Logger, retry: RetryPolicy, sleep: (s: number) => Promise<void>): Promise<CudaDevice> {
+type Opener = () => Promise<{ device: CudaDevice; paths: Record<string, string> }>;
+
+/** Opens the device, retrying transient CUDA errors after the policy's pauses; others throw at once. */
+export async function openWithRetry(log: Logger, retry: RetryPolicy, sleep: (s: number) => Promise<void>, open: Opener = () => openCudaDevice()): Promise<CudaDevice> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { device, paths } = await openCudaDevice();
+      const { device, paths } = await open();
       const { name, computeCapability: cc, driverVersion, pciBusId } = device.info;
       log.info(`CUDA device ${name} (PCI ${pciBusId}, compute capability ${cc.join(".")}, driver API ${driverVersion}); libraries: ${Object.entries(paths).map(([k, v]) => `${k} ${v}`).join(", ")}`);
       return device;

@@ -16,6 +16,7 @@ if [[ "$1" == tests || "$1" == all ]]; then
   node --test --test-concurrency=1 dist/test/cuda-device.test.js 2>&1 | tee "$OUT/tests.log" | grep -E "^# (tests|pass|fail|skipped)|^not ok|# SKIP" || true
   grep -q "^# fail 0" "$OUT/tests.log" || { status=1; grep -B2 -A30 "^not ok" "$OUT/tests.log" | head -80; }
 fi
+if [[ "$1" == attention ]]; then node dist/bench/attention-variants.js 2>&1 | tee "$OUT/attention.log"; fi
 if [[ "$1" == bench || "$1" == all ]]; then
   bash bench/geneformer-gpu.sh 2>&1 | tee "$OUT/bench.log" | tail -60 || status=1
 fi

@@ -31,7 +31,7 @@ export class CudaDevice implements Device {
   readonly name: string;
   readonly driver: CudaDriver;
   private readonly blas: CublasLt;
-  private readonly kernels: KernelSet;
+  readonly kernels: KernelSet;
   private readonly pool: MemoryPool;
   /** when set, each op is timed with events (serializing the stream) and its milliseconds summed here */
   profile: Map<string, number> | undefined;

@@ -5,18 +5,13 @@
 // tiles of 64 rows are copied into shared memory asynchronously (cp.async), two stages deep, so
 // the next tile loads while this one is used; the products run on the tensor cores (mma.sync
 // m16n8k16, bf16 in, float32 accumulate; operands through ldmatrix, V transposed by it) with an
-// online softmax in registers. HEAD_DIM (a multiple of 16) and BQ are compile-time constants;
-// POLY_EXP moves none (0), half (1) or all (2) of the exponentials from the special-function unit
-// to a polynomial on the FMA pipe.
+// online softmax in registers. HEAD_DIM (a multiple of 16) and BQ are compile-time constants.
 // grid: (ceil(queries/BQ), heads, B); block: 2·BQ threads.
 #ifndef HEAD_DIM
 #define HEAD_DIM 64
 #endif
 #ifndef BQ
 #define BQ 64
-#endif
-#ifndef POLY_EXP
-#define POLY_EXP 0
 #endif
 #define BK 64
 #define KSTEPS (HEAD_DIM / 16)
@@ -47,15 +42,6 @@ __device__ __forceinline__ float fast_exp2(float x) {
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
   return y;
-}
-
-// 2^x for x ≤ 0 on the FMA pipe: integer part into the exponent, cubic minimax on the fraction
-// (relative error < 1e-4, far below bf16's 4e-3); -inf lands on 2^-126.
-__device__ __forceinline__ float poly_exp2(float x) {
-  x = fmaxf(x, -126.f);
-  const float n = floorf(x), f = x - n;
-  const float p = fmaf(fmaf(fmaf(0.07705975f, f, 0.22764372f), f, 0.69512331f), f, 1.f);
-  return __int_as_float(__float_as_int(p) + (int)((unsigned)(int)n << 23));
 }
 
 extern "C" __global__ void __launch_bounds__(THREADS) attention(const bf16* qkv, const int* lengths, bf16* out, int T, int H, float scaleLog2) {
@@ -161,17 +147,10 @@ extern "C" __global__ void __launch_bounds__(THREADS) attention(const bf16* qkv,
     float sum0 = 0.f, sum1 = 0.f;
 #pragma unroll
     for (int j = 0; j < BK / 8; j++) {
-      if (POLY_EXP == 2 || (POLY_EXP == 1 && (j & 1))) {
-        s[j][0] = poly_exp2(fmaf(s[j][0], scaleLog2, -n0));
-        s[j][1] = poly_exp2(fmaf(s[j][1], scaleLog2, -n0));
-        s[j][2] = poly_exp2(fmaf(s[j][2], scaleLog2, -n1));
-        s[j][3] = poly_exp2(fmaf(s[j][3], scaleLog2, -n1));
-      } else {
-        s[j][0] = fast_exp2(fmaf(s[j][0], scaleLog2, -n0));
-        s[j][1] = fast_exp2(fmaf(s[j][1], scaleLog2, -n0));
-        s[j][2] = fast_exp2(fmaf(s[j][2], scaleLog2, -n1));
-        s[j][3] = fast_exp2(fmaf(s[j][3], scaleLog2, -n1));
-      }
+      s[j][0] = fast_exp2(fmaf(s[j][0], scaleLog2, -n0));
+      s[j][1] = fast_exp2(fmaf(s[j][1], scaleLog2, -n0));
+      s[j][2] = fast_exp2(fmaf(s[j][2], scaleLog2, -n1));
+      s[j][3] = fast_exp2(fmaf(s[j][3], scaleLog2, -n1));
       sum0 += s[j][0] + s[j][1];
       sum1 += s[j][2] + s[j][3];
     }

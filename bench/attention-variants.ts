@@ -1,8 +1,8 @@
 /**
  * The fused attention kernel alone, in its compile-time variants (64 or 128 queries a block), on
- * one batch shaped like
- * V2-104M's (96 cells, 12 heads of 64, lengths 1000–1536): time per launch (CUDA events, median of
- * 20 after 3 warm-ups), TFLOP/s over the unmasked work, and the relative difference from variant 0.
+ * one batch shaped like V2-104M's (96 cells, 12 heads of 64, lengths 1000–1536): time per launch
+ * (CUDA events, median of 20 after 3 warm-ups), TFLOP/s over the unmasked work, and the relative
+ * difference from the first variant.
  * Not a test: run on a GPU machine.   node dist/bench/attention-variants.js
  */
 import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";

@@ -6,6 +6,7 @@
 import type { Activation, Device, DTensor } from "../models/device.ts";
 import { fromBf16, toBf16 } from "./bf16.ts";
 import { CublasLt } from "./cublaslt.ts";
+import { CudaUnavailable } from "./cuda-error.ts";
 import type { CudaLibraries } from "./cuda-open.ts";
 import { CudaDriver, type DeviceInfo, type DevicePtr, type KernelArg } from "./driver.ts";
 import { KernelSet } from "./kernels.ts";
@@ -42,7 +43,7 @@ export class CudaDevice implements Device {
     this.blas = new CublasLt(libs.cublasLt, this.driver);
     this.kernels = new KernelSet(this.driver, nvrtcCompiler(libs.nvrtc));
     const [maj, min] = this.driver.info.computeCapability;
-    if (maj < 8) throw new Error(`${this.driver.info.name} (compute capability ${maj}.${min}) has no bf16 tensor cores; scembed's CUDA device needs compute capability 8.0 or newer`);
+    if (maj < 8) throw new CudaUnavailable(`${this.driver.info.name} (compute capability ${maj}.${min}) has no bf16 tensor cores`, { fix: "the CUDA device needs compute capability 8.0 or newer (A100, H100, L4, RTX 30xx on); use device: cpu" });
     this.name = `cuda:${ordinal} (${this.driver.info.name})`;
   }
 
@@ -108,7 +109,7 @@ export class CudaDevice implements Device {
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
     this.timed(residual ? "add+layerNorm" : "layerNorm", () => {
       const H = last(x), rows = cells(x) / H;
-      if (H % 8 !== 0 || H > 2048) throw new Error(`layerNorm: hidden size ${H} must be a multiple of 8 and at most 2048 on the CUDA device`);
+      if (H % 8 !== 0 || H > 2048) throw new CudaUnavailable(`hidden size ${H} is not supported by the CUDA LayerNorm (a multiple of 8, at most 2048)`, { fix: "use device: cpu for this model" });
       const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
       this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
     });
@@ -129,7 +130,7 @@ export class CudaDevice implements Device {
     this.timed("attention", () => {
       const [B, T, H] = out.shape as [number, number, number];
       const D = H / heads;
-      if (D % 16 !== 0 || H % 8 !== 0) throw new Error(`attention: head width ${D} must be a multiple of 16 on the CUDA device`);
+      if (D % 16 !== 0 || H % 8 !== 0) throw new CudaUnavailable(`attention head width ${D} is not supported by the CUDA attention (a multiple of 16)`, { fix: "use device: cpu for this model" });
       const BQ = ATTENTION_BQ;
       const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
       this.withInts(lengths, (len) => {

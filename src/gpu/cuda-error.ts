@@ -35,3 +35,8 @@ export class CudaError extends ScembedError {
 export function driverErrorName(code: number, lookup?: (code: number) => string | undefined): string {
   return lookup?.(code) ?? DRIVER_NAMES[code] ?? `CUresult ${code}`;
 }
+
+/** The CUDA device cannot run here or cannot run this model (libraries, GPU generation, shapes). */
+export class CudaUnavailable extends ScembedError {
+  override readonly tag = "CudaUnavailable";
+}

@@ -4,8 +4,8 @@
  * the variable that points at them.
  */
 import type { IKoffiLib } from "koffi";
-import { ScembedError } from "../errors.ts";
 import type { CudaDevice } from "./cuda-device.ts";
+import { CudaUnavailable } from "./cuda-error.ts";
 import { candidates, LIBRARIES, searchDirs } from "./cuda-libraries.ts";
 import { openFirst } from "./koffi.ts";
 
@@ -15,10 +15,6 @@ export interface CudaLibraries {
   nvrtc: IKoffiLib;
   /** which file each came from */
   paths: Record<"cuda" | "cublasLt" | "nvrtc", string>;
-}
-
-export class CudaUnavailable extends ScembedError {
-  override readonly tag = "CudaUnavailable";
 }
 
 export function openCudaLibraries(env: NodeJS.ProcessEnv = process.env): CudaLibraries {

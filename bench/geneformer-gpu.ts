@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
-import { tokenBatches } from "../src/methods/token-batches.ts";
+import { paddedBatch, tokenBatches } from "../src/methods/token-batches.ts";
 import { bertForward, loadBert, type Pooling } from "../src/models/bert.ts";
 import { rowCosines } from "../test/helpers/cosine.ts";
 import { readNpy } from "../test/helpers/npy.ts";
@@ -28,14 +28,11 @@ const layer = L - 1;
 const budget = Number(budgetArg ?? 131072);
 
 function runBatch(rows: number[]): Float32Array {
-  const lens = Int32Array.from(rows, (i) => lengths[i]!);
-  const T = Math.max(...lens);
-  const batch = new Int32Array(rows.length * T).fill(c.pad_token_id ?? 0);
-  rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+  const { ids: batch, lengths: lens, T } = paddedBatch(rows, ids, offsets, c.pad_token_id ?? 0);
+  // V2 pools <cls>; V1 (no special tokens) the mean of every position, as the reference's masked mean
   const from = Int32Array.from(rows, () => (special ? 1 : 0));
   const to = Int32Array.from(lens, (n) => (special ? n - 1 : n));
-  // V1 (no special tokens) pools every position, as the reference's masked mean does
-  return bertForward(model, { ids: batch, lengths: lens, B: rows.length, T, layer, pools: [{ kind: pooling, from: special ? undefined : from, to: special ? undefined : to }] })[0]!;
+  return bertForward(model, { ids: batch, lengths: lens, B: rows.length, T, layer, pools: [{ kind: pooling, from, to }] })[0]!;
 }
 
 const batches = tokenBatches(lengths, budget);

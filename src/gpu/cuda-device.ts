@@ -93,9 +93,6 @@ export class CudaDevice implements Device {
   trim(): void {
     this.pool.trim();
   }
-  synchronize(): void {
-    this.driver.synchronize();
-  }
 
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void {
     this.timed("embed", () => {

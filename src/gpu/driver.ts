@@ -16,7 +16,6 @@ export interface DeviceInfo {
   ordinal: number;
   name: string;
   computeCapability: [number, number];
-  multiprocessors: number;
   driverVersion: number;
   /** PCI domain:bus:device, telling GPUs apart whatever CUDA_VISIBLE_DEVICES numbers them */
   pciBusId: string;
@@ -50,8 +49,6 @@ export class CudaDriver {
       cuMemGetInfo: "int cuMemGetInfo_v2(_Out_ size_t *free, _Out_ size_t *total)",
       cuMemcpyHtoDAsync: "int cuMemcpyHtoDAsync_v2(uint64_t dst, const void *src, size_t bytes, void *stream)",
       cuMemcpyDtoHAsync: "int cuMemcpyDtoHAsync_v2(_Out_ void *dst, uint64_t src, size_t bytes, void *stream)",
-      cuMemcpyDtoDAsync: "int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void *stream)",
-      cuMemsetD8Async: "int cuMemsetD8Async(uint64_t dst, uint8_t value, size_t n, void *stream)",
       cuModuleLoadData: "int cuModuleLoadData(_Out_ void **module, const void *image)",
       cuModuleGetFunction: "int cuModuleGetFunction(_Out_ void **fn, void *module, const char *name)",
       cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
@@ -80,7 +77,6 @@ export class CudaDriver {
       ordinal,
       name: nameBuf.toString("utf8", 0, nameBuf.indexOf(0)),
       computeCapability: [attr(75), attr(76)],
-      multiprocessors: attr(16),
       driverVersion: this.out1("cuDriverGetVersion", (o) => this.fn["cuDriverGetVersion"]!(o)) as number,
       pciBusId: [attr(50), attr(33), attr(34)].map((v, i) => v.toString(16).padStart(i === 0 ? 4 : 2, "0")).join(":"),
     };
@@ -128,12 +124,6 @@ export class CudaDriver {
   download(dst: ArrayBufferView, src: DevicePtr): void {
     this.check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.stream));
     this.synchronize();
-  }
-  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void {
-    this.check("cuMemcpyDtoDAsync_v2", this.fn["cuMemcpyDtoDAsync"]!(dst, src, bytes, this.stream));
-  }
-  memset(dst: DevicePtr, value: number, bytes: number): void {
-    this.check("cuMemsetD8Async", this.fn["cuMemsetD8Async"]!(dst, value, bytes, this.stream));
   }
   synchronize(): void {
     this.check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.stream));

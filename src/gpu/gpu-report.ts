@@ -2,7 +2,7 @@
  * What the CUDA device would find on this machine: each library's file (or why it is missing),
  * the visible GPUs, and device 0 opened (name, compute capability, memory) — `scembed gpu`.
  */
-import { openCudaDevice, openCudaLibraries } from "./cuda-open.ts";
+import { openCudaDevice } from "./cuda-open.ts";
 import { visibleGpus } from "./visible-gpus.ts";
 
 export interface GpuReport {
@@ -15,8 +15,7 @@ export interface GpuReport {
 export async function gpuReport(): Promise<GpuReport> {
   const gpus = visibleGpus();
   try {
-    const libraries = openCudaLibraries().paths;
-    const { device } = await openCudaDevice();
+    const { device, paths: libraries } = await openCudaDevice();
     const mem = device.driver.memInfo();
     return {
       libraries,

@@ -23,7 +23,7 @@ import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { checkModelInputs, rawCounts } from "./raw-counts.ts";
-import { runSplittingOnOom, tokenBatches } from "./token-batches.ts";
+import { paddedBatch, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
 
 interface Variant {
   name: string;
@@ -153,10 +153,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
       const special = v.rules.specialTokens;
       const m = model;
       const forward = (rows: number[], ids: Int32Array, offsets: Int32Array | number[], out: Float32Array) => {
-        const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
-        const T = Math.max(...lengths);
-        const batch = new Int32Array(rows.length * T).fill(m.config.pad_token_id ?? 0);
-        rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+        const { ids: batch, lengths, T } = paddedBatch(rows, ids, offsets, m.config.pad_token_id ?? 0);
         const from = Int32Array.from(rows, () => (special ? 1 : 0));
         const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
         const [pooled] = bertForward(m, { ids: batch, lengths, B: rows.length, T, layer: L + embLayer, pools: [{ kind: pooling, from, to }] });

@@ -36,3 +36,12 @@ export function runSplittingOnOom(batches: number[][], forward: (rows: number[])
     }
   }
 }
+
+/** The cells `rows` of a token list as one B × T batch padded with `pad` to its longest cell. */
+export function paddedBatch(rows: number[], ids: Int32Array, offsets: ArrayLike<number>, pad: number): { ids: Int32Array; lengths: Int32Array; T: number } {
+  const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
+  const T = Math.max(...lengths);
+  const batch = new Int32Array(rows.length * T).fill(pad);
+  rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
+  return { ids: batch, lengths, T };
+}

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CELLS=${CELLS:-20000}
 W=${BENCH_DIR:-/tmp/scembed-gf-bench}
-GF=${SCEMBED_SHARED_DIR:-../shared}/fixtures/geneformer
+GF=test/fixtures/geneformer   # the V2 stand-in dictionaries (the V2 median dictionary is not public)
 mkdir -p "$W"
 export PYTHONUNBUFFERED=1
 [ -d "$W/models/V2-104M" ] || python3 bench/geneformer_hf.py make "$W/models" resources/geneformer

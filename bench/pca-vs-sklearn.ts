@@ -9,7 +9,7 @@
  *
  *   npm run bench:pca [-- 100000]
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
@@ -21,6 +21,8 @@ import { datasetHvg } from "../src/methods/hvg-selection.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
 import { createDatasetContext } from "../src/pipeline/dataset-context.ts";
 import { createLogger } from "../src/pipeline/logger.ts";
+import { readPretrainedPca } from "../src/models/sklearn-pca.ts";
+import { writeNpy } from "./npy-writer.ts";
 import { measure, type Measured } from "./peak-rss.ts";
 
 const cells = Number(process.argv[2] ?? 100000);
@@ -131,7 +133,16 @@ const list = readGeneList(shippedGeneList("gs10k"));
 await writeSyntheticZarr(projInput, { nObs: cells, genes: geneIds(list, 6000, 2000), density: 0.05, seed: 4, x: "lognorm", withCounts: false });
 const out = join(work, "out.zarr");
 const oursProj = await measure(process.execPath, [packagePath("bin/scembed.js"), "embed", "--input", projInput, "--output", out, "--methods", "pca", "--x-is", "lognorm", "--quiet"]);
-const exported = join(packagePath(), "..", "shared/reference-data/adata_hf_datasets/pca_10000_to_50");
+// the shipped pickle's arrays as .npy for scikit-learn (read by our pickle reader, which the tests check)
+const exported = join(work, "pca-export");
+mkdirSync(exported, { recursive: true });
+const model = readPretrainedPca(packagePath("resources/pca/cellxgene_geo_pca_10000_to_50.pkl"));
+writeFileSync(join(exported, "gene_order.txt"), model.genes.join("\n") + "\n");
+writeNpy(join(exported, "scaler_mean.npy"), model.scalerMean);
+writeNpy(join(exported, "scaler_scale.npy"), model.scalerScale);
+writeNpy(join(exported, "scaler_var.npy"), model.scalerScale.map((s) => s * s));
+writeNpy(join(exported, "pca_mean.npy"), model.pcaMean);
+writeNpy(join(exported, "pca_components.npy"), model.components, [model.K, model.G]);
 const skProj = await measure("/usr/bin/python3", ["-c", SKLEARN_PROJECT, projInput, exported], {}, true, clean(pyEnv));
 const sk = skProj.code === 0 ? JSON.parse(skProj.stdout) : undefined;
 print(`pretrained PCA projection (10,000 → 50): ${cells} cells, 8,000 genes (6,000 in the model), 5% non-zero`, [

@@ -1,10 +1,11 @@
 /**
  * scvi_fm side by side with PyTorch on the CPU (Debian's python3-torch, 2 threads): the same
- * census-like scVI weights (../shared/fixtures/scvi/census_like_nlayers1: 8000 genes, 128 hidden,
- * 50 latent), the same synthetic raw counts (`cells` × the model's 8000 genes, 7% non-zero),
+ * census-like scVI weights (written by bench/scvi_census_like.py with Debian's torch: 8000 genes,
+ * 128 hidden, 50 latent), the same synthetic raw counts (`cells` × the model's 8000 genes, 7% non-zero),
  * whole processes timed (read + align + encode; scembed also copies the file and writes obsm).
  * Not a test: prints a table.   npm run bench:scvi [-- 100000]
  */
+import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,9 +15,10 @@ import { writeSyntheticZarr } from "../test/helpers/synthetic.ts";
 import { measure } from "./peak-rss.ts";
 
 const cells = Number(process.argv[2] ?? 100000);
-const modelDir = join(packagePath(), "..", "shared/fixtures/scvi/census_like_nlayers1");
 const work = join(tmpdir(), "scembed-bench-scvi");
 rmSync(work, { recursive: true, force: true });
+const modelDir = join(work, "census_like");
+execFileSync("/usr/bin/python3", [packagePath("bench/scvi_census_like.py"), modelDir, "8000"], { stdio: "inherit" });
 const input = join(work, "counts.zarr"), output = join(work, "out.zarr");
 await writeSyntheticZarr(input, { nObs: cells, genes: readScviModel(modelDir).varNames, density: 0.07, seed: 9, withCounts: false });
 

@@ -1,6 +1,7 @@
 /**
  * The TypeScript BERT on the CPU device against HF transformers' outputs (tiny random models,
- * fp32): both weight formats, cls and mean pooling, emb_layer -1 and 0. On the CPU a full-length
+ * fp32): tinyV1 from pytorch_model.bin, tinyV2 from model.safetensors (the repo keeps one format of
+ * each model: space), cls and mean pooling, emb_layer -1 and 0. On the CPU a full-length
  * cell costs seconds, so each case checks the 8 shortest of the fixture's 96 cells.
  */
 import { test } from "node:test";
@@ -15,19 +16,20 @@ import { FIXTURES } from "./helpers/paths.ts";
 const GF = join(FIXTURES, "geneformer");
 
 function shortestCells(mode: "v1" | "v2", n: number): { index: number; ids: Int32Array }[] {
-  const ids = readNpy(join(GF, `pbmc_10x_3chem.${mode}.input_ids.npy`)).data as Int32Array;
-  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.offsets.npy`)).data as BigInt64Array, Number);
+  const ids = readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.input_ids.npy`)).data as Int32Array;
+  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array, Number);
   const cells = Array.from({ length: 96 }, (_, i) => ({ index: i, ids: ids.subarray(offsets[i]!, offsets[i + 1]!) }));
   return cells.sort((a, b) => a.ids.length - b.ids.length).slice(0, n);
 }
 
 const CASES = [
-  { model: "tinyV1", mode: "v1", special: false, poolings: ["mean"] },
-  { model: "tinyV2", mode: "v2", special: true, poolings: ["cls", "mean"] },
+  { model: "tinyV1", format: "bin", mode: "v1", special: false, poolings: ["mean"] },
+  { model: "tinyV2", format: "safetensors", mode: "v2", special: true, poolings: ["cls", "mean"] },
 ] as const;
 
 for (const c of CASES) {
-  for (const format of ["safetensors", "bin"] as const) {
+  const format = c.format;
+  {
     test(`${c.model} from ${format}: ${c.poolings.join(" and ")} pooling, emb_layer -1 and 0, max abs diff ≤ 1e-4 vs HF`, () => {
       const model = loadBert(join(GF, "models", c.model, format), cpuDevice());
       const L = model.config.num_hidden_layers, H = model.config.hidden_size;
@@ -54,14 +56,15 @@ for (const c of CASES) {
 
 test("hidden states layer by layer (<cls> position of cell 1) match, so a wrong layer cannot pass", () => {
   const model = loadBert(join(GF, "models", "tinyV2", "safetensors"), cpuDevice());
-  const ids = readNpy(join(GF, "pbmc_10x_3chem.v2.input_ids.npy")).data as Int32Array;
-  const offsets = Array.from(readNpy(join(GF, "pbmc_10x_3chem.v2.offsets.npy")).data as BigInt64Array, Number);
+  const ids = readNpy(join(GF, "pbmc_10x_3chem.v2.first96.input_ids.npy")).data as Int32Array;
+  const offsets = Array.from(readNpy(join(GF, "pbmc_10x_3chem.v2.first96.offsets.npy")).data as BigInt64Array, Number);
   const cell = ids.subarray(offsets[1]!, offsets[2]!);
-  const hs = readNpy(join(GF, "embeddings", "pbmc_10x_3chem.v2.hidden_states.cell1.npy"));
-  const [layers, T, H] = hs.shape as [number, number, number];
-  assert.equal(T, cell.length);
+  // HF's hidden states of cell 1 at its first token (<cls>), one row per layer (embeddings first)
+  const hs = readNpy(join(GF, "embeddings", "pbmc_10x_3chem.v2.hidden_states.cell1.first_token.npy"));
+  const [layers, H] = hs.shape as [number, number];
+  const T = cell.length;
   for (let layer = 0; layer < layers; layer++) {
     const [cls] = bertForward(model, { ids: cell, lengths: Int32Array.of(T), B: 1, T, layer, pools: [{ kind: "cls" }] });
-    expectClose(cls!, (hs.data as Float32Array).subarray(layer * T * H, layer * T * H + H), { atol: 1e-4, label: `hidden_states[${layer}][0]` });
+    expectClose(cls!, (hs.data as Float32Array).subarray(layer * H, (layer + 1) * H), { atol: 1e-4, label: `hidden_states[${layer}][0]` });
   }
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { getMethod } from "../src/methods/registry.ts";
 import { datasetPca } from "../src/methods/pca-fit.ts";
+import type { CsrBlock } from "../src/numerics/csr.ts";
 import { seuratBatched, seuratSingle, topN } from "../src/numerics/hvg-seurat.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
 import { addMoments, emptyMoments } from "../src/numerics/moments.ts";
@@ -12,10 +13,10 @@ import { memoryLogger } from "../src/pipeline/logger.ts";
 import { testDataset } from "./helpers/dataset.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { readNpy } from "./helpers/npy.ts";
-import { FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
+import { DEMO_H5AD, FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
 
-const INPUT = join(REAL, "pbmc_10x_3chem.h5ad");
-const HVG = join(FIXTURES, "hvg/pbmc_10x_3chem");
+const INPUT = DEMO_H5AD;
+const HVG = join(FIXTURES, "hvg");
 const npy = (dir: string, name: string) => readNpy(join(dir, name)).data;
 const f64 = (dir: string, name: string) => Float64Array.from(npy(dir, name) as ArrayLike<number>);
 
@@ -78,12 +79,12 @@ test("pca pretrained: the reference's pickle applied to pbmc equals X_pca of the
   const embedder = await getMethod("pca").prepare({ reader, initKwargs: {}, log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
   const out = new Float32Array(reader.nObs * 50);
   embedder.embed(block, out, 0);
-  expectClose(out, npy(join(FIXTURES, "pca/pbmc_10x_3chem"), "X_pca.npy") as Float32Array, { atol: 2e-5, label: "X_pca" });
+  expectClose(out, npy(join(FIXTURES, "pca"), "X_pca.npy") as Float32Array, { atol: 2e-5, label: "X_pca" });
   reader.close();
 });
 
 test("pca fit: components up to sign, explained variance ratio to 1e-4, scores (exact PCA fixture)", async (t) => {
-  const dir = join(FIXTURES, "pca_fit/pbmc_10x_3chem");
+  const dir = join(FIXTURES, "pca_fit");
   const dataset = testDataset([INPUT], tempDir(t));
   const model = await datasetPca(dataset, 50, 2000, null, memoryLogger());
   const { names } = await pbmc();
@@ -104,7 +105,6 @@ test("3 chunk files: one HVG selection and one PCA fit for the dataset, reused b
   const dir = tempDir(t);
   const { mkdirSync, writeFileSync, readdirSync, cpSync } = await import("node:fs");
   const { runCli } = await import("./helpers/cli.ts");
-  const { python, anndataAvailable } = await import("./helpers/python.ts");
   const { writeSyntheticZarr, geneIds } = await import("./helpers/synthetic.ts");
   const base = join(dir, "data"), root = join(base, "processed/test/three/all");
   mkdirSync(root, { recursive: true });
@@ -120,11 +120,13 @@ test("3 chunk files: one HVG selection and one PCA fit for the dataset, reused b
   assert.equal((r.stderr.match(/hvg: 100 genes .*computed/g) ?? []).length, 1, "the 100-gene selection was computed once");
   assert.equal((r.stderr.match(/pca: 20 components .*fitted/g) ?? []).length, 1, "the PCA was fitted once");
   assert.equal((r.stderr.match(/hvg: 100 genes .*from the preparation cache/g) ?? []).length, 2);
-  if (anndataAvailable()) {
-    const outs = [0, 1, 2].map((i) => join(base, `processed_with_emb/test/three/all/chunk_${i}.zarr`));
-    const shapes = python<number[][]>("import sys, json, anndata as ad; print(json.dumps([list(ad.read_zarr(p).obsm['X_hvg'].shape) + list(ad.read_zarr(p).obsm['X_pca'].shape) for p in sys.argv[1:]]))", outs);
-    assert.deepEqual(shapes, [[400, 100, 400, 20], [450, 100, 450, 20], [500, 100, 500, 20]]);
+  const shapes: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = await AnnDataReader.open(join(base, `processed_with_emb/test/three/all/chunk_${i}.zarr`));
+    shapes.push(Object.fromEntries((await out.obsm()).map((e) => [e.key, e.shape])));
+    out.close();
   }
+  assert.deepEqual(shapes, [400, 450, 500].map((n) => ({ X_hvg: [n, 100], X_pca: [n, 20] })));
   // one file from the command line, h5ad input
   const out = join(dir, "single/o.zarr");
   cpSync(join(REAL, "pbmc1k_v3_chr21.h5ad"), join(dir, "f.h5ad"));
@@ -140,7 +142,7 @@ test("agrees with Seurat's FindVariableGenes on scanpy's pbmc68k_reduced test in
   const { openMatrix } = await import("../src/anndata/matrix.ts");
   const { readIndex } = await import("../src/anndata/dataframe.ts");
   const { flagByCutoffs } = await import("../src/numerics/hvg-seurat.ts");
-  const src = join(REAL, "sources/scanpy");
+  const src = join(FIXTURES, "scanpy");
   const tree = await openTree(join(src, "10x_pbmc68k_reduced.h5ad"));
   // scanpy's test: X = raw.X (log values), normalized again as if they were counts
   const raw = await openMatrix(tree, "raw/X");
@@ -169,12 +171,40 @@ test("agrees with Seurat's FindVariableGenes on scanpy's pbmc68k_reduced test in
   tree.close();
 });
 
-test("hvg source: reuse takes var['highly_variable'] per file, as the reference does", async (t) => {
+/** Which var column each output column of an hvg embedder holds: embed one row whose value at column c is c + 1. */
+function selectedColumns(e: { dim: number; embed: (b: CsrBlock, out: Float32Array, row: number) => void }, nVars: number): number[] {
+  const block: CsrBlock = { rows: 1, cols: nVars, indptr: Int32Array.of(0, nVars), indices: Int32Array.from({ length: nVars }, (_, i) => i), data: Float32Array.from({ length: nVars }, (_, i) => i + 1) };
+  const out = new Float32Array(e.dim);
+  e.embed(block, out, 0);
+  return Array.from(out, (v) => v - 1);
+}
+
+test("hvg source: reuse takes var['highly_variable'] of the file (scanpy's pbmc68k_reduced), or the top dispersions_norm", async (t) => {
+  const reader = await AnnDataReader.open(join(FIXTURES, "scanpy/10x_pbmc68k_reduced.h5ad"));
+  const flags = (await reader.column("var", "highly_variable")).map((v) => v === true || v === 1);
+  const flagged = flags.flatMap((f, i) => (f ? [i] : []));
+  assert.ok(flagged.length > 100 && flagged.length < reader.nVars, `${flagged.length} of ${reader.nVars} flagged`);
+  const dataset = testDataset([reader.path], tempDir(t));
+  const log = memoryLogger();
+  const exact = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: flagged.length, log, dataset });
+  assert.equal(exact.dim, flagged.length);
+  assert.deepEqual(selectedColumns(exact, reader.nVars), flagged, "the flagged genes, in var order");
+  assert.ok(log.lines.some((l) => l.includes(`reusing var['highly_variable'] of this file (${flagged.length} genes)`)), log.lines.join("\n"));
+  // fewer wanted than flagged: the reference takes the largest dispersions_norm over all genes
+  const disp = (await reader.column("var", "dispersions_norm")).map(Number);
+  const top = disp.map((d, i) => [d, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 50).map(([, i]) => i).sort((a, b) => a - b);
+  const fewer = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 50, log: memoryLogger(), dataset });
+  assert.deepEqual(selectedColumns(fewer, reader.nVars), top);
+  reader.close();
+});
+
+test("hvg source: reuse without var['highly_variable'] selects on the file alone", async (t) => {
   const { reader } = await pbmc();
-  // pbmc has no highly_variable column: the reference then selects on the file alone
   const log = memoryLogger();
   const e = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
   assert.equal(e.dim, 512);
+  // the same selection as the dataset-level one over this single file (the fixture's top 512, no batch)
+  assert.deepEqual(selectedColumns(e, reader.nVars), Array.from(npy(HVG, "embedding_nobatch_top512_columns.npy") as Int32Array | BigInt64Array, Number));
   assert.ok(log.lines.some((l) => l.includes("selecting on this file alone")));
   reader.close();
 });

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { loadDictionaries } from "../src/models/geneformer-dictionaries.ts";
 import { runCli } from "./helpers/cli.ts";
-import { FIXTURES, SHARED, tempDir } from "./helpers/paths.ts";
+import { FIXTURES, V1_DICTIONARIES, tempDir } from "./helpers/paths.ts";
 import { writeSyntheticZarr } from "./helpers/synthetic.ts";
 
 function slurmUp(): boolean {
@@ -45,7 +45,7 @@ async function obsm(path: string, key: string): Promise<Float32Array> {
 test("SLURM arrays with dependencies produce the local executor's outputs; --resume reruns only the failed task", { skip, timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const base = join(dir, "data");
-  const dict = loadDictionaries({ tokenDictionary: join(SHARED, "reference-data/geneformer/v1/token_dictionary_gc30M.pkl"), geneMedians: join(SHARED, "reference-data/geneformer/v1/gene_median_dictionary_gc30M.pkl") });
+  const dict = loadDictionaries(V1_DICTIONARIES);
   const genes = [...dict.medians.keys()].slice(0, 150);
   const inputs: string[] = [];
   for (const [split, i, seed] of [["train", 0, 1], ["train", 1, 2], ["val", 0, 3], ["val", 1, 4]] as const) {
@@ -60,7 +60,7 @@ test("SLURM arrays with dependencies produce the local executor's outputs; --res
     "split_dataset: true",
     "embedding_preparation: {methods: [geneformer-v1]}",
     "embedding_cpu: {methods: [gs], slurm: {cpus_per_task: 1}}",
-    `embedding_gpu: {methods: [geneformer-v1], memory_gb: 1, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/safetensors")}}}`,
+    `embedding_gpu: {methods: [geneformer-v1], memory_gb: 1, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}}}`,
     "slurm: {time: '00:10:00', max_concurrent: 4}",
   ].join("\n"));
   const local = runCli(["run", "-c", config, "--workers", "2", `++base_file_path=${base}`, `++embedding_cpu.output_dir=${join(dir, "local")}`, `++embedding_gpu.output_dir=${join(dir, "local")}`, `++embedding_preparation.output_dir=${join(dir, "local")}`]);

@@ -9,7 +9,7 @@ mkdir -p /tmp/bin && ln -sf /tmp/node /tmp/bin/node
 export PATH=/tmp/bin:$PATH
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:/usr/local/cuda-13.0/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
 xz -dc .device/pack.tar.xz | tar -xf -
-export SCEMBED_SHARED_DIR=$PWD/shared SCEMBED_KERNEL_CACHE=/tmp/scembed-kernels
+export SCEMBED_KERNEL_CACHE=/tmp/scembed-kernels
 nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv,noheader
 status=0
 if [[ "$1" == tests || "$1" == all ]]; then

@@ -1,14 +1,21 @@
-/** Where the test data lives: the repo's data/ and the shared reference folder beside the repo. */
+/** Where the test data lives: the repo's data/ (the demo dataset) and test/fixtures/ (see its README). */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { packagePath } from "../../src/package-root.ts";
 
 export const REPO = packagePath();
-/** ../shared beside the repo, or SCEMBED_SHARED_DIR (the GPU machine gets a copy of the parts it needs) */
-export const SHARED = process.env["SCEMBED_SHARED_DIR"] ? resolve(process.env["SCEMBED_SHARED_DIR"]) : resolve(REPO, "../shared");
-export const REAL = join(SHARED, "data/real");
-export const FIXTURES = join(SHARED, "fixtures");
+/** golden outputs of the reference tools and small real datasets, with their provenance */
+export const FIXTURES = packagePath("test/fixtures");
+/** the demo dataset, data/pbmc_10x_3chem.h5ad (2,860 real PBMCs) */
+export const DEMO_H5AD = packagePath("data/pbmc_10x_3chem.h5ad");
+/** small real AnnData files written by anndata 0.8 */
+export const REAL = join(FIXTURES, "data");
+/** Geneformer's V1 dictionaries, as shipped in resources/ */
+export const V1_DICTIONARIES = {
+  tokenDictionary: packagePath("resources/geneformer/token_dictionary_gc30M.pkl"),
+  geneMedians: packagePath("resources/geneformer/gene_median_dictionary_gc30M.pkl"),
+};
 export const CLI = join(REPO, "bin/scembed.js");
 
 export function tempDir(t: { after(fn: () => void): void }, name = "scembed-test-"): string {

@@ -38,6 +38,25 @@ export class LockError extends ScembedError {
   override readonly tag = "LockError";
 }
 
+/**
+ * A CUDA library call (driver, cuBLASLt, NVRTC) failed: names the call and the status, as its
+ * library names it (gpu/check.ts turns every failed status into one).
+ */
+export class CudaError extends ScembedError {
+  override readonly tag = "CudaError";
+  constructor(readonly call: string, readonly code: number, readonly codeName: string, fix?: string) {
+    super(`${call} failed: ${codeName} (${code})`, { fix });
+  }
+  /** out of device memory: the caller may retry with a smaller batch */
+  get outOfMemory(): boolean {
+    return (this.call.startsWith("cu") && this.code === 2) || (this.call.startsWith("cublas") && this.code === 3);
+  }
+  /** initialization-type failures worth a retry after a pause (busy or not yet ready devices) */
+  get transient(): boolean {
+    return this.call.startsWith("cu") && !this.call.startsWith("cublas") && [3, 46, 304, 802, 999].includes(this.code);
+  }
+}
+
 function composeMessage(message: string, ctx: ErrorContext): string {
   const where = [ctx.file, ctx.key && `key '${ctx.key}'`].filter(Boolean).join(", ");
   let text = where ? `${where}: ${message}` : message;

@@ -7,7 +7,7 @@ import type { Activation, Device, DTensor } from "../models/device.ts";
 import { fromBf16, toBf16 } from "./bf16.ts";
 import { CublasLt } from "./cublaslt.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
-import type { CudaLibraries } from "./cuda-open.ts";
+import type { CudaLibraries } from "./cuda-libraries.ts";
 import { CudaDriver, type DeviceInfo, type DevicePtr, type KernelArg } from "./driver.ts";
 import { KernelSet } from "./kernels.ts";
 import { MemoryPool } from "./memory-pool.ts";

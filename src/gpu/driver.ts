@@ -1,10 +1,10 @@
 /**
  * The CUDA driver API through koffi: one context on one device, one stream, memory, module
- * loading and kernel launches. Every CUresult other than CUDA_SUCCESS becomes a CudaError naming
- * the call. Device pointers are bigints.
+ * loading and kernel launches. Every CUresult goes through check(). Device pointers are bigints.
  */
 import type { IKoffiLib } from "koffi";
-import { CudaError, driverErrorName } from "./cuda-error.ts";
+import { CudaError } from "../errors.ts";
+import { check, checkOut, thenRelease } from "./check.ts";
 import { loadKoffi } from "./koffi.ts";
 
 export type DevicePtr = bigint;
@@ -24,7 +24,6 @@ export interface DeviceInfo {
 export class CudaDriver {
   readonly info: DeviceInfo;
   private readonly fn: Record<string, (...args: unknown[]) => number>;
-  private readonly errorName: (code: number) => string | undefined;
   private readonly stream: unknown;
   private readonly argBlock: unknown;
   private readonly argView: DataView;
@@ -35,7 +34,6 @@ export class CudaDriver {
     const decl: Record<string, string> = {
       cuInit: "int cuInit(unsigned int flags)",
       cuDriverGetVersion: "int cuDriverGetVersion(_Out_ int *v)",
-      cuGetErrorName: "int cuGetErrorName(int error, _Out_ const char **name)",
       cuDeviceGetCount: "int cuDeviceGetCount(_Out_ int *n)",
       cuDeviceGet: "int cuDeviceGet(_Out_ int *dev, int ordinal)",
       cuDeviceGetName: "int cuDeviceGetName(_Out_ uint8_t *name, int len, int dev)",
@@ -51,7 +49,6 @@ export class CudaDriver {
       cuMemcpyDtoHAsync: "int cuMemcpyDtoHAsync_v2(_Out_ void *dst, uint64_t src, size_t bytes, void *stream)",
       cuModuleLoadData: "int cuModuleLoadData(_Out_ void **module, const void *image)",
       cuModuleGetFunction: "int cuModuleGetFunction(_Out_ void **fn, void *module, const char *name)",
-      cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
       cuLaunchKernel:
         "int cuLaunchKernel(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int smem, void *stream, void *params, void *extra)",
       cuEventCreate: "int cuEventCreate(_Out_ void **event, unsigned int flags)",
@@ -61,28 +58,23 @@ export class CudaDriver {
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
     };
     this.fn = Object.fromEntries(Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]));
-    const nameFn = this.fn["cuGetErrorName"]!;
-    this.errorName = (code) => {
-      const out: (string | null)[] = [null];
-      return nameFn(code, out) === 0 && out[0] ? out[0] : undefined;
-    };
-    this.check("cuInit", this.fn["cuInit"]!(0));
-    const count = this.out1("cuDeviceGetCount", (o) => this.fn["cuDeviceGetCount"]!(o)) as number;
+    check("cuInit", this.fn["cuInit"]!(0));
+    const count = checkOut("cuDeviceGetCount", (o) => this.fn["cuDeviceGetCount"]!(o)) as number;
     if (ordinal >= count) throw new CudaError("cuDeviceGet", 101, "CUDA_ERROR_INVALID_DEVICE", `only ${count} CUDA device(s) are visible; check CUDA_VISIBLE_DEVICES`);
-    const dev = this.out1("cuDeviceGet", (o) => this.fn["cuDeviceGet"]!(o, ordinal)) as number;
+    const dev = checkOut("cuDeviceGet", (o) => this.fn["cuDeviceGet"]!(o, ordinal)) as number;
     const nameBuf = Buffer.alloc(256);
-    this.check("cuDeviceGetName", this.fn["cuDeviceGetName"]!(nameBuf, 256, dev));
-    const attr = (a: number) => this.out1("cuDeviceGetAttribute", (o) => this.fn["cuDeviceGetAttribute"]!(o, a, dev)) as number;
+    check("cuDeviceGetName", this.fn["cuDeviceGetName"]!(nameBuf, 256, dev));
+    const attr = (a: number) => checkOut("cuDeviceGetAttribute", (o) => this.fn["cuDeviceGetAttribute"]!(o, a, dev)) as number;
     this.info = {
       ordinal,
       name: nameBuf.toString("utf8", 0, nameBuf.indexOf(0)),
       computeCapability: [attr(75), attr(76)],
-      driverVersion: this.out1("cuDriverGetVersion", (o) => this.fn["cuDriverGetVersion"]!(o)) as number,
+      driverVersion: checkOut("cuDriverGetVersion", (o) => this.fn["cuDriverGetVersion"]!(o)) as number,
       pciBusId: [attr(50), attr(33), attr(34)].map((v, i) => v.toString(16).padStart(i === 0 ? 4 : 2, "0")).join(":"),
     };
-    const ctx = this.out1("cuDevicePrimaryCtxRetain", (o) => this.fn["cuDevicePrimaryCtxRetain"]!(o, dev));
-    this.check("cuCtxSetCurrent", this.fn["cuCtxSetCurrent"]!(ctx));
-    this.stream = this.out1("cuStreamCreate", (o) => this.fn["cuStreamCreate"]!(o, 1));
+    const ctx = checkOut("cuDevicePrimaryCtxRetain", (o) => this.fn["cuDevicePrimaryCtxRetain"]!(o, dev));
+    check("cuCtxSetCurrent", this.fn["cuCtxSetCurrent"]!(ctx));
+    this.stream = checkOut("cuStreamCreate", (o) => this.fn["cuStreamCreate"]!(o, 1));
     // kernel arguments: one slot of 8 bytes each in stable memory, and the array of their addresses
     this.argBlock = k.alloc("uint64_t", MAX_ARGS);
     this.argPtrs = k.alloc("uint64_t", MAX_ARGS);
@@ -96,46 +88,34 @@ export class CudaDriver {
     return this.stream;
   }
 
-  check(call: string, code: number): void {
-    if (code !== 0) throw new CudaError(call, code, driverErrorName(code, this.errorName));
-  }
-
-  private out1(call: string, f: (out: unknown[]) => number): unknown {
-    const out: unknown[] = [null];
-    this.check(call, f(out));
-    return out[0];
-  }
-
   alloc(bytes: number): DevicePtr {
-    return BigInt(this.out1("cuMemAlloc_v2", (o) => this.fn["cuMemAlloc"]!(o, Math.max(bytes, 256))) as number | bigint);
+    return BigInt(checkOut("cuMemAlloc_v2", (o) => this.fn["cuMemAlloc"]!(o, Math.max(bytes, 256))) as number | bigint);
   }
   free(ptr: DevicePtr): void {
-    this.check("cuMemFree_v2", this.fn["cuMemFree"]!(ptr));
+    check("cuMemFree_v2", this.fn["cuMemFree"]!(ptr));
   }
   memInfo(): { free: number; total: number } {
     const f: unknown[] = [null], t: unknown[] = [null];
-    this.check("cuMemGetInfo_v2", this.fn["cuMemGetInfo"]!(f, t));
+    check("cuMemGetInfo_v2", this.fn["cuMemGetInfo"]!(f, t));
     return { free: Number(f[0]), total: Number(t[0]) };
   }
   upload(dst: DevicePtr, src: ArrayBufferView): void {
-    this.check("cuMemcpyHtoDAsync_v2", this.fn["cuMemcpyHtoDAsync"]!(dst, src, src.byteLength, this.stream));
+    check("cuMemcpyHtoDAsync_v2", this.fn["cuMemcpyHtoDAsync"]!(dst, src, src.byteLength, this.stream));
   }
   /** copies device memory into `dst` and waits for it */
   download(dst: ArrayBufferView, src: DevicePtr): void {
-    this.check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.stream));
+    check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.stream));
     this.synchronize();
   }
   synchronize(): void {
-    this.check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.stream));
+    check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.stream));
   }
 
   loadModule(image: Uint8Array): unknown {
-    return this.out1("cuModuleLoadData", (o) => this.fn["cuModuleLoadData"]!(o, image));
+    return checkOut("cuModuleLoadData", (o) => this.fn["cuModuleLoadData"]!(o, image));
   }
-  getFunction(module: unknown, name: string, dynamicSmem = 0): unknown {
-    const f = this.out1(`cuModuleGetFunction(${name})`, (o) => this.fn["cuModuleGetFunction"]!(o, module, name));
-    if (dynamicSmem > 48 * 1024) this.check("cuFuncSetAttribute", this.fn["cuFuncSetAttribute"]!(f, 8, dynamicSmem));
-    return f;
+  getFunction(module: unknown, name: string): unknown {
+    return checkOut(`cuModuleGetFunction(${name})`, (o) => this.fn["cuModuleGetFunction"]!(o, module, name));
   }
 
   launch(name: string, fn: unknown, grid: [number, number, number], block: [number, number, number], smem: number, args: KernelArg[]): void {
@@ -145,21 +125,21 @@ export class CudaDriver {
       else if ("i32" in a) this.argView.setInt32(i * 8, a.i32, true);
       else this.argView.setFloat32(i * 8, a.f32, true);
     });
-    const code = this.fn["cuLaunchKernel"]!(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, this.stream, this.argPtrs, null);
-    if (code !== 0) throw new CudaError(`cuLaunchKernel(${name})`, code, driverErrorName(code, this.errorName));
+    check(`cuLaunchKernel(${name})`, this.fn["cuLaunchKernel"]!(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, this.stream, this.argPtrs, null));
   }
 
   /** milliseconds the stream spends on `work` (events around it) */
   time(work: () => void): number {
-    const start = this.out1("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, 0));
-    const end = this.out1("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, 0));
-    this.check("cuEventRecord", this.fn["cuEventRecord"]!(start, this.stream));
-    work();
-    this.check("cuEventRecord", this.fn["cuEventRecord"]!(end, this.stream));
-    this.check("cuEventSynchronize", this.fn["cuEventSynchronize"]!(end));
-    const ms = this.out1("cuEventElapsedTime", (o) => this.fn["cuEventElapsedTime"]!(o, start, end)) as number;
-    this.fn["cuEventDestroy"]!(start);
-    this.fn["cuEventDestroy"]!(end);
-    return ms;
+    const [start, end] = [0, 1].map(() => checkOut("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, 0)));
+    return thenRelease(
+      () => {
+        check("cuEventRecord", this.fn["cuEventRecord"]!(start, this.stream));
+        work();
+        check("cuEventRecord", this.fn["cuEventRecord"]!(end, this.stream));
+        check("cuEventSynchronize", this.fn["cuEventSynchronize"]!(end));
+        return checkOut("cuEventElapsedTime", (o) => this.fn["cuEventElapsedTime"]!(o, start, end)) as number;
+      },
+      () => [start, end].forEach((e) => check("cuEventDestroy_v2", this.fn["cuEventDestroy"]!(e))),
+    );
   }
 }

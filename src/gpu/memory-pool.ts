@@ -4,7 +4,7 @@
  * otherwise call cuMemAlloc/cuMemFree (slow, synchronizing) for every tensor. All work runs on one
  * stream, so a block freed after its last use may be reused by later work at once.
  */
-import { CudaError } from "./cuda-error.ts";
+import { CudaError } from "../errors.ts";
 import type { CudaDriver, DevicePtr } from "./driver.ts";
 
 export function sizeClass(bytes: number): number {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { IKoffiLib } from "koffi";
-import { CudaError } from "./cuda-error.ts";
+import { check, checkOut, thenRelease } from "./check.ts";
 
 export interface Compiler {
   version: string;
@@ -22,7 +22,6 @@ export function kernelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function nvrtcCompiler(lib: IKoffiLib): Compiler {
   const f = {
     version: lib.func("int nvrtcVersion(_Out_ int *major, _Out_ int *minor)"),
-    errorString: lib.func("const char *nvrtcGetErrorString(int result)"),
     create: lib.func("int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, void *headers, void *includeNames)"),
     compile: lib.func("int nvrtcCompileProgram(void *prog, int numOptions, const char **options)"),
     logSize: lib.func("int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *size)"),
@@ -31,33 +30,31 @@ export function nvrtcCompiler(lib: IKoffiLib): Compiler {
     cubin: lib.func("int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *cubin)"),
     destroy: lib.func("int nvrtcDestroyProgram(_Inout_ void **prog)"),
   };
-  const check = (call: string, code: number, fix?: string) => {
-    if (code !== 0) throw new CudaError(call, code, String(f.errorString(code)), fix);
+  /** a buffer filled by `get` after `getSize` said how large it must be */
+  const sized = (what: string, prog: unknown, getSize: (prog: unknown, size: number[]) => number, get: (prog: unknown, buf: Buffer) => number) => {
+    const size: number[] = [0];
+    check(`nvrtcGet${what}Size`, getSize(prog, size));
+    const buf = Buffer.alloc(Number(size[0]));
+    check(`nvrtcGet${what}`, get(prog, buf));
+    return buf;
   };
   const major: number[] = [0], minor: number[] = [0];
   check("nvrtcVersion", f.version(major, minor));
   return {
     version: `${major[0]}.${minor[0]}`,
     compile(source, name, options) {
-      const prog: unknown[] = [null];
-      check("nvrtcCreateProgram", f.create(prog, source, name, 0, null, null));
-      try {
-        const code = f.compile(prog[0], options.length, options);
-        if (code !== 0) {
-          const size: number[] = [0];
-          f.logSize(prog[0], size);
-          const log = Buffer.alloc(Number(size[0]));
-          f.log(prog[0], log);
-          check(`nvrtcCompileProgram(${name})`, code, `compiler log:\n${log.toString("utf8").replace(/\0+$/, "")}`);
-        }
-        const size: number[] = [0];
-        check("nvrtcGetCUBINSize", f.cubinSize(prog[0], size));
-        const image = Buffer.alloc(Number(size[0]));
-        check("nvrtcGetCUBIN", f.cubin(prog[0], image));
-        return image;
-      } finally {
-        f.destroy(prog);
-      }
+      const prog = checkOut("nvrtcCreateProgram", (o) => f.create(o, source, name, 0, null, null));
+      return thenRelease(
+        () => {
+          const status = f.compile(prog, options.length, options);
+          if (status !== 0) {
+            const log = sized("ProgramLog", prog, f.logSize, f.log).toString("utf8").replace(/\0+$/, "");
+            check(`nvrtcCompileProgram(${name})`, status, `compiler log:\n${log}`);
+          }
+          return sized("CUBIN", prog, f.cubinSize, f.cubin);
+        },
+        () => check("nvrtcDestroyProgram", f.destroy([prog])),
+      );
     },
   };
 }

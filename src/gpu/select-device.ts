@@ -4,11 +4,10 @@
  * are retried with growing pauses, as the reference does (30 s, then 60 s; 3 tries). One CUDA
  * device per process, opened once.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError, CudaError } from "../errors.ts";
 import type { Logger } from "../pipeline/logger.ts";
 import { cpuDevice } from "../models/cpu-device.ts";
 import type { Device } from "../models/device.ts";
-import { CudaError } from "./cuda-error.ts";
 import type { CudaDevice } from "./cuda-device.ts";
 import { openCudaDevice } from "./cuda-open.ts";
 

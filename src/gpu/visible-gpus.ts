@@ -3,7 +3,7 @@
  * (empty or -1: none), else every device the driver reports (none without a driver). The local
  * executor gives each GPU worker one of them.
  */
-import { CudaError } from "./cuda-error.ts";
+import { check, checkOut } from "./check.ts";
 import { candidates, LIBRARIES } from "./cuda-libraries.ts";
 import { openFirst } from "./koffi.ts";
 
@@ -19,12 +19,10 @@ export function visibleGpus(env: NodeJS.ProcessEnv = process.env): string[] {
   try {
     const init = r.lib.func("int cuInit(unsigned int flags)");
     const count = r.lib.func("int cuDeviceGetCount(_Out_ int *n)");
-    if (init(0) !== 0) return [];
-    const n: number[] = [0];
-    const code = count(n) as number;
-    if (code !== 0) throw new CudaError("cuDeviceGetCount", code, `CUresult ${code}`);
-    return Array.from({ length: n[0]! }, (_, i) => String(i));
+    check("cuInit", init(0));
+    return Array.from({ length: checkOut("cuDeviceGetCount", (o) => count(o)) as number }, (_, i) => String(i));
   } catch {
+    /* no usable driver: no GPUs */
     return [];
   }
 }

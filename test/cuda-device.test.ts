@@ -107,8 +107,8 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
 });
 
 function fixtureCells(mode: "v1" | "v2"): { ids: Int32Array; lengths: Int32Array; T: number } {
-  const all = readNpy(join(GF, `pbmc_10x_3chem.${mode}.input_ids.npy`)).data as Int32Array;
-  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.offsets.npy`)).data as BigInt64Array, Number);
+  const all = readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.input_ids.npy`)).data as Int32Array;
+  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array, Number);
   const lengths = Int32Array.from({ length: 96 }, (_, i) => offsets[i + 1]! - offsets[i]!);
   const T = Math.max(...lengths);
   const ids = new Int32Array(96 * T);
@@ -117,13 +117,13 @@ function fixtureCells(mode: "v1" | "v2"): { ids: Int32Array; lengths: Int32Array
 }
 
 const CASES = [
-  { model: "tinyV1", mode: "v1", special: false, poolings: ["mean"] },
-  { model: "tinyV2", mode: "v2", special: true, poolings: ["cls", "mean"] },
+  { model: "tinyV1", format: "bin", mode: "v1", special: false, poolings: ["mean"] },
+  { model: "tinyV2", format: "safetensors", mode: "v2", special: true, poolings: ["cls", "mean"] },
 ] as const;
 
 for (const c of CASES) {
   test(`${c.model} on CUDA: all 96 fixture cells, ${c.poolings.join(" and ")}, emb_layer -1 and 0, cosine ≥ 0.999 vs HF fp32`, { skip }, () => {
-    const model = loadBert(join(GF, "models", c.model, "safetensors"), gpu);
+    const model = loadBert(join(GF, "models", c.model, c.format), gpu);
     const L = model.config.num_hidden_layers, H = model.config.hidden_size;
     const { ids, lengths, T } = fixtureCells(c.mode);
     const from = Int32Array.from(lengths, () => (c.special ? 1 : 0));
@@ -148,7 +148,7 @@ test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equal
   mkdirSync(join(root, "all"), { recursive: true });
   await writeSyntheticZarr(join(root, "all/chunk_0.zarr"), { nObs: 300, genes, seed: 3 });
   await writeSyntheticZarr(join(root, "all/chunk_1.zarr"), { nObs: 200, genes, seed: 4 });
-  const model = join(GF, "models/tinyV1/safetensors");
+  const model = join(GF, "models/tinyV1/bin");
   const config = join(dir, "gpu.yaml");
   const section = (device: string) => `  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${model}, device: ${device}}\n`;
   writeFileSync(config, `dataset: {name: gpu2}\nsplit_dataset: false\nembedding_preparation:\n${section("cuda")}embedding_gpu:\n${section("cuda")}`);
@@ -190,7 +190,7 @@ test("a GPU out-of-memory error halves the token budget and the file still compl
   try {
     const out = join(dir, "out.zarr");
     const r = runCli(["embed", "--input", input, "--output", out, "--methods", "geneformer-v1",
-      `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/safetensors")}, device: cuda, token_budget: 100000000}`]);
+      `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda, token_budget: 100000000}`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /GPU out of memory on \d+ cells; token budget halved/);
     assert.match(r.stdout, /X_geneformer-v1 +written +\(800, 64\)/);
@@ -208,7 +208,7 @@ test("several GPUs: the embedding_gpu section's workers run on different GPUs", 
   mkdirSync(root, { recursive: true });
   for (let i = 0; i < 2; i++) await writeSyntheticZarr(join(root, `chunk_${i}.zarr`), { nObs: 200, genes, seed: 20 + i });
   const config = join(dir, "multi.yaml");
-  writeFileSync(config, `dataset: {name: multi}\nsplit_dataset: false\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/safetensors")}, device: cuda}\n`);
+  writeFileSync(config, `dataset: {name: multi}\nsplit_dataset: false\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda}\n`);
   const r = runCli(["run", "-c", config, `++base_file_path=${base}`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /GPU section: 2 worker\(s\), one per GPU/);

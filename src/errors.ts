@@ -33,6 +33,11 @@ export class ConfigError extends ScembedError {
   override readonly tag = "ConfigError";
 }
 
+/** A codec is unknown or rejects its options, or a chunk's bytes do not decode to what its array needs. */
+export class CodecError extends ScembedError {
+  override readonly tag = "CodecError";
+}
+
 /** Another process holds a lock for too long. */
 export class LockError extends ScembedError {
   override readonly tag = "LockError";

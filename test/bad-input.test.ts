@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { embeddingStatus } from "../src/anndata/completeness.ts";
 import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
-import { compressorFor } from "../src/store/codecs.ts";
+import { compressorFor } from "../src/store/codecs/chain.ts";
 import { DEFAULT_COMPRESSOR } from "../src/store/zarr-writer.ts";
 import { runCli } from "./helpers/cli.ts";
 import { REAL, tempDir } from "./helpers/paths.ts";

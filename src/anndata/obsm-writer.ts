@@ -6,7 +6,7 @@
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ScembedError } from "../errors.ts";
-import type { CompressorConfig } from "../store/codecs.ts";
+import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
 import { isAbandoned, siblingTempPath } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
 import { writeGroup, ZarrArrayWriter } from "../store/zarr-writer.ts";

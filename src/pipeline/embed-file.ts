@@ -11,7 +11,7 @@ import { ensureOutputStore, storeLockPath } from "../anndata/output-store.ts";
 import { InputError } from "../errors.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { DatasetContext, Embedder, EmbeddingMethod } from "../methods/method.ts";
-import type { CompressorConfig } from "../store/codecs.ts";
+import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
 import { withLock } from "../store/lock.ts";
 import { chooseExpressionSource, type XIs } from "./expression-source.ts";
 import { writeBoolObsColumn } from "../anndata/obs-column.ts";

@@ -1,6 +1,6 @@
 /** Config section → one task per input file: plain data that a worker or an array job can run. */
 import { join, resolve } from "node:path";
-import type { CompressorConfig } from "../store/codecs.ts";
+import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
 import { getSection, initKwargsFor } from "./config-load.ts";
 import type { Config, SectionName } from "./config-schema.ts";
 import type { XIs } from "./expression-source.ts";

@@ -2,7 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
-import { compressorFor, decodeVlenUtf8, type BytesCodec, type CompressorConfig } from "./codecs.ts";
+import { compressorFor, type CodecChain } from "./codecs/chain.ts";
+import type { CodecConfig } from "./codecs/registry.ts";
+import { decodeVlenUtf8 } from "./codecs/vlen-utf8.ts";
 import {
   allocate,
   bytesPerElement,
@@ -21,7 +23,7 @@ export interface ZarrArrayMeta {
   shape: number[];
   chunks: number[];
   dtype: string;
-  compressor: CompressorConfig | null;
+  compressor: CodecConfig | null;
   fill_value: unknown;
   filters: { id: string }[] | null;
   order: "C" | "F";
@@ -33,7 +35,7 @@ export class ZarrArray implements ArrayNode {
   readonly dtype: Dtype;
   readonly shape: number[];
   readonly chunkRows: number;
-  private readonly codec: BytesCodec;
+  private readonly codecs: CodecChain;
   private cached?: { index: string; data: ArrayData };
 
   constructor(
@@ -57,7 +59,7 @@ export class ZarrArray implements ArrayNode {
     this.dtype = dtype;
     this.shape = meta.shape;
     this.chunkRows = meta.shape.length === 0 ? 1 : meta.chunks[0]!;
-    this.codec = compressorFor(meta.compressor);
+    this.codecs = compressorFor(meta.compressor, { file, key });
   }
 
   async readAll(): Promise<ArrayData> {
@@ -99,13 +101,14 @@ export class ZarrArray implements ArrayNode {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+    if (raw !== undefined) await this.codecs.ready(); // a rejected codec option is the array's fault, not the chunk's
     try {
       data = raw === undefined ? this.fillChunk(chunkLen) : await this.decode(raw, chunkLen);
     } catch (err) {
       throw new InputError(`chunk '${name}' is corrupt: ${(err as Error).message}`, {
         file: this.file,
         key: this.key,
-        fix: "re-create the file from its source (the chunk cannot be decoded)",
+        fix: "the chunk is corrupt or truncated: re-create the file from its source",
         cause: err,
       });
     }
@@ -113,12 +116,11 @@ export class ZarrArray implements ArrayNode {
     return data;
   }
 
+  /** Every chunk decodes to exactly its size: chunk elements × element size, or its item count for strings. */
   private async decode(raw: Uint8Array, chunkLen: number): Promise<ArrayData> {
-    const bytes = await this.codec.decode(raw);
-    if (this.dtype === "|O") return decodeVlenUtf8(bytes);
+    if (this.dtype === "|O") return decodeVlenUtf8(await this.codecs.decode(raw), chunkLen);
+    const bytes = await this.codecs.decode(raw, chunkLen * bytesPerElement(this.dtype));
     if (this.dtype.startsWith("<U")) return decodeFixedUnicode(bytes, Number(this.dtype.slice(2)));
-    const expected = chunkLen * bytesPerElement(this.dtype);
-    if (bytes.byteLength !== expected) throw new Error(`decoded ${bytes.byteLength} bytes, expected ${expected}`);
     return viewBytes(this.dtype as Parameters<typeof viewBytes>[0], bytes);
   }
 

@@ -1,7 +1,9 @@
 /** Writes zarr v2 groups and arrays chunk by chunk (the layout anndata 0.8–0.13 reads). */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compressorFor, encodeVlenUtf8, type BytesCodec, type CompressorConfig } from "./codecs.ts";
+import { compressorFor, type CodecChain } from "./codecs/chain.ts";
+import type { CodecConfig } from "./codecs/registry.ts";
+import { encodeVlenUtf8 } from "./codecs/vlen-utf8.ts";
 import { encodeFixedUnicode, type Dtype, type NumericArray } from "./dtype.ts";
 import type { Attrs } from "./tree.ts";
 import type { ZarrArrayMeta } from "./zarr-array.ts";
@@ -10,7 +12,7 @@ import type { ZarrArrayMeta } from "./zarr-array.ts";
  * gzip level 1: read by every numcodecs, so by every anndata that reads zarr; encoded by node's
  * native zlib off the main thread (the wasm zstd/blosc encoders copy their input byte by byte).
  */
-export const DEFAULT_COMPRESSOR: CompressorConfig = { id: "gzip", level: 1 };
+export const DEFAULT_COMPRESSOR: CodecConfig = { id: "gzip", level: 1 };
 
 const json = (v: unknown) => JSON.stringify(v, null, 4);
 
@@ -24,7 +26,7 @@ export interface ArraySpec {
   shape: number[];
   chunks: number[];
   dtype: Dtype;
-  compressor?: CompressorConfig | null;
+  compressor?: CodecConfig | null;
   attrs?: Attrs;
 }
 
@@ -43,17 +45,20 @@ export function arrayMeta(spec: ArraySpec): ZarrArrayMeta {
 }
 
 export class ZarrArrayWriter {
-  private readonly codec: BytesCodec;
-  private constructor(readonly dir: string, readonly meta: ZarrArrayMeta) {
-    this.codec = compressorFor(meta.compressor);
-  }
+  private constructor(
+    readonly dir: string,
+    readonly meta: ZarrArrayMeta,
+    private readonly codecs: CodecChain,
+  ) {}
 
   static async create(dir: string, spec: ArraySpec): Promise<ZarrArrayWriter> {
     const meta = arrayMeta(spec);
+    const codecs = compressorFor(meta.compressor, { file: dir });
+    await codecs.ready(); // an unknown codec or a rejected option fails before anything is written
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, ".zarray"), json(meta));
     await writeFile(join(dir, ".zattrs"), json(spec.attrs ?? {}));
-    return new ZarrArrayWriter(dir, meta);
+    return new ZarrArrayWriter(dir, meta, codecs);
   }
 
   /** `data` holds the chunk's rows in C order; a short last chunk is padded to the full chunk shape. */
@@ -61,7 +66,7 @@ export class ZarrArrayWriter {
     const full = this.meta.chunks.reduce((a, b) => a * b, 1);
     const bytes = this.encodeValues(data, full);
     const name = index.length === 0 ? "0" : index.join(".");
-    await writeFile(join(this.dir, name), await this.codec.encode(bytes));
+    await writeFile(join(this.dir, name), await this.codecs.encode(bytes));
   }
 
   private encodeValues(data: NumericArray | string[], full: number): Uint8Array {

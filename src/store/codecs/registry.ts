@@ -1,0 +1,66 @@
+/**
+ * The codec registry: one file per codec, each exporting `fromConfig(config) → Codec`. A codec's file
+ * loads on first use (blosc and zstd carry about 0.7 MB of wasm each), so an unused codec costs nothing.
+ * A new codec (zarr v3's among them) is one file here and one line in CODECS.
+ */
+import { CodecError, type ErrorContext } from "../../errors.ts";
+
+/** A codec's entry in zarr metadata: zarr v2's `compressor`, or one element of a filter/codec list. */
+export interface CodecConfig {
+  id: string;
+  [option: string]: unknown;
+}
+
+/** Bytes to bytes. `encode` turns a chunk's array bytes into stored bytes, `decode` reverses it. */
+export interface Codec {
+  encode(bytes: Uint8Array): Promise<Uint8Array>;
+  /**
+   * `expectedBytes`, given when the output is the chunk's array bytes, lets a codec refuse a header
+   * that disagrees before it allocates; the chain checks the decoded length either way.
+   */
+  decode(bytes: Uint8Array, expectedBytes?: number): Promise<Uint8Array>;
+}
+
+/** What every codec file exports. `fromConfig` throws when an option is out of range. */
+export interface CodecModule {
+  fromConfig(config: CodecConfig): Codec;
+}
+
+const CODECS = new Map<string, () => Promise<CodecModule>>([
+  ["blosc", () => import("./blosc.ts")],
+  ["gzip", () => import("./gzip.ts")],
+  ["lz4", () => import("./lz4.ts")],
+  ["zlib", () => import("./zlib.ts")],
+  ["zstd", () => import("./zstd.ts")],
+]);
+
+/** The array (file, key) a codec belongs to, for the errors about its configuration. */
+export type CodecOwner = Pick<ErrorContext, "file" | "key">;
+
+export function codecIds(): string[] {
+  return [...CODECS.keys()];
+}
+
+/** Synchronous, so a reader refuses an unknown codec when it opens the array, before any chunk is read. */
+export function checkCodecId(id: unknown, owner: CodecOwner = {}): void {
+  if (typeof id === "string" && CODECS.has(id)) return;
+  throw new CodecError(`unknown codec '${String(id)}'`, {
+    ...owner,
+    fix: `use one of the codecs scembed reads and writes: ${codecIds().join(", ")}`,
+  });
+}
+
+/** Loads the codec's file and builds the codec from its config. */
+export async function loadCodec(config: CodecConfig, owner: CodecOwner = {}): Promise<Codec> {
+  checkCodecId(config.id, owner);
+  const module = await CODECS.get(config.id)!();
+  try {
+    return module.fromConfig(config);
+  } catch (err) {
+    throw new CodecError(`codec ${JSON.stringify(config)}: ${(err as Error).message}`, {
+      ...owner,
+      fix: "give the codec options its numcodecs class accepts (see the numcodecs documentation)",
+      cause: err,
+    });
+  }
+}

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../src/errors.ts";
-import { loadConfig, initKwargsFor } from "../src/pipeline/config-load.ts";
+import { loadConfig } from "../src/pipeline/config-load.ts";
+import { initKwargsFor } from "../src/pipeline/method-options.ts";
 import { applyOverrides } from "../src/pipeline/overrides.ts";
 import { planSection } from "../src/pipeline/plan.ts";
 import { tempDir } from "./helpers/paths.ts";
@@ -72,10 +73,10 @@ test("the seed's YAML loads unchanged; inputs are derived from base_file_path in
     ["processed/train/demo_ds/train/chunk_0.zarr", "processed/train/demo_ds/train/chunk_2.zarr", "processed/train/demo_ds/train/chunk_10.zarr", "processed/train/demo_ds/val/chunk_0.zarr"],
   );
   assert.equal(tasks[3]!.output, join(base, "processed_with_emb/train/demo_ds/val/chunk_0.zarr"));
-  assert.equal(tasks[0]!.chunkRows, 16384);
+  assert.equal(tasks[0]!.settings.chunkRows, 16384);
   assert.equal(config.embedding_cpu!.batch_key, "dataset_title", "common batch_key propagates");
   assert.deepEqual(planSection(config, "embedding_gpu"), [], "a disabled section plans nothing");
-  assert.equal(planSection(config, "embedding_preparation")[0]!.prepareOnly, true);
+  assert.equal(planSection(config, "embedding_preparation")[0]!.settings.prepareOnly, true);
 });
 
 test("BASE_FILE_PATH from the environment; split_dataset: false reads the 'all' split of test/", (t) => {

@@ -8,7 +8,7 @@ import { datasetPca } from "../src/methods/pca-fit.ts";
 import { seuratBatched, seuratSingle, topN } from "../src/numerics/hvg-seurat.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
 import { addMoments, emptyMoments } from "../src/numerics/moments.ts";
-import { memoryLogger } from "../src/pipeline/logger.ts";
+import { memoryLogger } from "../src/logger.ts";
 import { testDataset } from "./helpers/dataset.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { readNpy } from "./helpers/npy.ts";
@@ -64,7 +64,7 @@ for (const mode of ["nobatch", "batch"] as const) {
   test(`X_hvg (${mode}) of the first 200 cells equals the fixture`, async (t) => {
     const { reader, block } = await pbmc();
     const dataset = testDataset([INPUT], tempDir(t), mode === "batch" ? "batch" : null);
-    const embedder = await getMethod("hvg").prepare({ reader, initKwargs: {}, configuredDim: 512, log: memoryLogger(), dataset });
+    const embedder = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({}), configuredDim: 512, log: memoryLogger(), dataset });
     const first = { ...block, rows: 200, indptr: block.indptr.subarray(0, 201) };
     const out = new Float32Array(200 * 512);
     embedder.embed(first, out, 0);
@@ -75,7 +75,7 @@ for (const mode of ["nobatch", "batch"] as const) {
 
 test("pca pretrained: the reference's pickle applied to pbmc equals X_pca of the fixture", async (t) => {
   const { reader, block } = await pbmc();
-  const embedder = await getMethod("pca").prepare({ reader, initKwargs: {}, log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
+  const embedder = await getMethod("pca").prepare({ reader, options: getMethod("pca").options.parse({}), log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
   const out = new Float32Array(reader.nObs * 50);
   embedder.embed(block, out, 0);
   expectClose(out, npy(join(FIXTURES, "pca/pbmc_10x_3chem"), "X_pca.npy") as Float32Array, { atol: 2e-5, label: "X_pca" });
@@ -173,7 +173,7 @@ test("hvg source: reuse takes var['highly_variable'] per file, as the reference 
   const { reader } = await pbmc();
   // pbmc has no highly_variable column: the reference then selects on the file alone
   const log = memoryLogger();
-  const e = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
+  const e = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({ source: "reuse" }), configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
   assert.equal(e.dim, 512);
   assert.ok(log.lines.some((l) => l.includes("selecting on this file alone")));
   reader.close();

@@ -59,7 +59,9 @@ export function parseConfig(raw: PlainObject, path?: string, env: NodeJS.Process
     checkSection(name, section, warnings, errors);
   }
   if (errors.length > 0) {
-    throw new ConfigError(`invalid config:\n  ${errors.join("\n  ")}`, { file: path, fix: "correct the keys listed above (in the YAML or with ++key=value)" });
+    // the warnings too: a misspelt key often explains an error (`methds:` → a section without methods)
+    const lines = [...errors, ...warnings.map((w) => `(warning) ${w}`)];
+    throw new ConfigError(`invalid config:\n  ${lines.join("\n  ")}`, { file: path, fix: "correct the keys listed above (in the YAML or with ++key=value)" });
   }
   return { path, config, warnings };
 }

@@ -96,6 +96,15 @@ function methodOptions(sectionName: string, section: Section, method: EmbeddingM
 /** One schema problem in words that say what is accepted. */
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const got = "input" in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : "";
-  if (issue.code === "invalid_value") return `takes one of ${issue.values.map(String).join(", ")}${got}`;
-  return `${issue.message.replace(/^Invalid input: /, "").replace(/^Too (small|big): /, "")}${got}`;
+  switch (issue.code) {
+    case "invalid_value":
+      return `takes one of ${issue.values.map(String).join(", ")}${got}`;
+    case "invalid_type":
+      return `takes ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}${got}`;
+    case "too_small":
+    case "too_big":
+      return `takes ${issue.origin === "number" ? "a number" : `a ${issue.origin} of length`} ${issue.code === "too_small" ? ">" : "<"}${issue.inclusive ? "=" : ""} ${String(issue.code === "too_small" ? issue.minimum : issue.maximum)}${got}`;
+    default:
+      return `${issue.message}${got}`;
+  }
 }

@@ -48,7 +48,8 @@ const DEFAULT_TOKEN_BUDGET = 131072;
 /** rows of counts per tokenizer block (2 × threads blocks in flight) */
 const TOKENIZE_ROWS = 4096;
 
-const path = z.string().optional();
+/** a path option; "" counts as unset */
+const path = z.string().optional().transform((v) => v || undefined);
 const options = z.object({
   /** a folder with config.json and model.safetensors or pytorch_model.bin */
   model_dir: path,
@@ -71,12 +72,9 @@ const options = z.object({
 type GeneformerOptions = z.output<typeof options>;
 type Context = MethodContext<GeneformerOptions>;
 
-/** a path option; "" counts as unset */
-const given = (value: string | undefined) => (value === "" ? undefined : value);
-
 function modelDir(ctx: Context, v: Variant): string {
-  const root = given(ctx.options[v.rootKey]);
-  const dir = given(ctx.options.model_dir) ?? (root ? join(root, v.rootModel) : undefined);
+  const root = ctx.options[v.rootKey];
+  const dir = ctx.options.model_dir ?? (root ? join(root, v.rootModel) : undefined);
   if (!dir) {
     throw new InputError(`no model directory for ${v.name}`, {
       key: `init_kwargs_${v.name.replace(/-/g, "_")}.model_dir`,
@@ -115,9 +113,9 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
 
 function dictionaries(ctx: Context, v: Variant): GeneformerDictionaries {
   return loadDictionaries({
-    tokenDictionary: given(ctx.options.token_dictionary_file) ?? v.defaultTokens,
-    geneMedians: given(ctx.options.gene_median_file) ?? v.defaultMedians,
-    geneMapping: given(ctx.options.gene_mapping_file),
+    tokenDictionary: ctx.options.token_dictionary_file ?? v.defaultTokens,
+    geneMedians: ctx.options.gene_median_file ?? v.defaultMedians,
+    geneMapping: ctx.options.gene_mapping_file,
   });
 }
 

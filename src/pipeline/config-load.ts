@@ -10,7 +10,7 @@ import { getMethod, methodNames } from "../methods/registry.ts";
 import { applyOverrides, type PlainObject } from "./overrides.ts";
 import { configSchema, SECTION_NAMES, sectionSchema, type Config, type Section, type SectionName } from "./config-schema.ts";
 import { describeIssue, ownKwargsKey, sectionOptions } from "./method-options.ts";
-import { nearestName } from "./nearest-name.ts";
+import { didYouMean } from "./nearest-name.ts";
 
 export interface LoadedConfig {
   path?: string;
@@ -71,7 +71,7 @@ const SECTION_KEYS = [...Object.keys(sectionSchema.shape), ...methodNames().flat
 
 function checkSection(name: SectionName, section: Section, warnings: string[], errors: string[]): void {
   for (const key of Object.keys(section)) {
-    if (!SECTION_KEYS.includes(key)) warnings.push(`${name}.${key}: unknown key, ignored — did you mean '${nearestName(key, SECTION_KEYS)}'?`);
+    if (!SECTION_KEYS.includes(key)) warnings.push(`${name}.${key}: unknown key, ignored${didYouMean(key, SECTION_KEYS)}`);
   }
   const unknown = section.methods.flatMap((m, i) => {
     try {

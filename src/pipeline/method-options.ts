@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { getMethod } from "../methods/registry.ts";
 import type { EmbeddingMethod } from "../methods/method.ts";
 import type { Section } from "./config-schema.ts";
-import { nearestName } from "./nearest-name.ts";
+import { didYouMean } from "./nearest-name.ts";
 
 /** `init_kwargs` keys of the reference's embedders that no method here reads: accepted, ignored. */
 const REFERENCE_INIT_KWARGS = new Set([
@@ -52,7 +52,7 @@ export function sectionOptions(sectionName: string, section: Section): SectionOp
   }
   for (const [key] of Object.entries(isMapping(section.init_kwargs) ? section.init_kwargs : {})) {
     if (!knownToAny.has(key) && !REFERENCE_INIT_KWARGS.has(key)) {
-      out.warnings.push(`${sectionName}.init_kwargs.${key}: no method of this section (${section.methods.join(", ")}) reads it; ignored — the closest option is '${nearestName(key, knownToAny)}'`);
+      out.warnings.push(`${sectionName}.init_kwargs.${key}: no method of this section (${section.methods.join(", ")}) reads it; ignored${didYouMean(key, knownToAny)}`);
     }
   }
   for (const method of methods) out.options[method.name] = methodOptions(sectionName, section, method, out);
@@ -80,7 +80,7 @@ function methodOptions(sectionName: string, section: Section, method: EmbeddingM
         values[name] = value;
         origin[name] = where;
       } else if (layer !== "init_kwargs") {
-        out.warnings.push(`${where}: ${method.name} has no option '${key}'; ignored — the closest is '${nearestName(key, known)}'`);
+        out.warnings.push(`${where}: ${method.name} has no option '${key}'; ignored${didYouMean(key, known)}`);
       }
     }
   }

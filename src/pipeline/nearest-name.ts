@@ -1,11 +1,17 @@
 /** The known name closest to a misspelt one (edit distance), for "did you mean …" hints. */
-export function nearestName(word: string, names: Iterable<string>): string | undefined {
+function nearestName(word: string, names: Iterable<string>): string | undefined {
   let best: string | undefined, bestDistance = Infinity;
   for (const name of names) {
     const d = editDistance(word.toLowerCase(), name.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }
   return best;
+}
+
+/** " — did you mean 'x'?", or nothing when there is no name to suggest. */
+export function didYouMean(word: string, names: Iterable<string>): string {
+  const near = nearestName(word, names);
+  return near === undefined ? "" : ` — did you mean '${near}'?`;
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions. */

@@ -1,8 +1,7 @@
 /** The dataset config of a command: `-c <file>` with its overrides, its warnings logged. */
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { LoadedConfig } from "../pipeline/config-load.ts";
-import { loadConfig } from "../pipeline/config-load.ts";
+import { loadConfig, type LoadedConfig } from "../pipeline/config-load.ts";
 import type { Config } from "../pipeline/config-schema.ts";
 import type { ParsedArgs } from "./args.ts";
 

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, ScembedError } from "../errors.ts";
 import { packagePath } from "../package-root.ts";
-import type { FileReport } from "../pipeline/embed-file.ts";
-import { createLogger } from "../pipeline/logger.ts";
+import type { FileReport } from "../pipeline/report.ts";
+import { createLogger } from "../logger.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       reports = await embedCommand(args, log, true);
       break;
     case "run":
-      reports = await runCommand(args, log);
+      reports = await runCommand(args, log, out);
       break;
     case "task":
       reports = await taskCommand(args, log);

@@ -1,8 +1,8 @@
 /** `scembed demo`: the main job on the real dataset shipped in data/, then what it wrote. */
 import { packagePath } from "../../package-root.ts";
 import { resolve } from "node:path";
-import type { FileReport } from "../../pipeline/embed-file.ts";
-import type { Logger } from "../../pipeline/logger.ts";
+import type { FileReport } from "../../pipeline/report.ts";
+import type { Logger } from "../../logger.ts";
 import { formatInspection, inspectFile } from "../../pipeline/inspect.ts";
 import { embedCommand } from "./embed.ts";
 

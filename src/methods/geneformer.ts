@@ -15,7 +15,7 @@ import { z } from "zod";
 import { ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
-import { CudaError } from "../gpu/cuda-error.ts";
+import { CudaError } from "../errors.ts";
 import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
 import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";

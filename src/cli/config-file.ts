@@ -1,8 +1,5 @@
 /** The dataset config of a command: `-c <file>` with its overrides, its warnings logged. */
-import { ConfigError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
-import { loadConfig, type LoadedConfig } from "../pipeline/config-load.ts";
-import type { Config } from "../pipeline/config-schema.ts";
+import { ConfigError, loadConfig, type Config, type LoadedConfig, type Logger } from "../index.ts";
 import type { ParsedArgs } from "./args.ts";
 
 export function withWarnings(loaded: LoadedConfig, log: Logger): Config {

@@ -1,14 +1,7 @@
 /** `scembed embed` / `scembed prepare`: one file from flags, or a config section's files, in this process. */
-import { ConfigError } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
-import { parseConfig, sectionName } from "../../pipeline/config-load.ts";
-import { applyOverrides } from "../../pipeline/overrides.ts";
-import { singleFileLayout } from "../../pipeline/paths.ts";
-import { planSection, type Task } from "../../pipeline/plan.ts";
-import type { FileReport } from "../../pipeline/report.ts";
-import { runTask } from "../../pipeline/run-task.ts";
+import { applyOverrides, ConfigError, planFile, planSection, runTask, sectionName, type FileReport, type Logger, type Task, type XIs } from "../../index.ts";
 import { intFlag, type ParsedArgs } from "../args.ts";
-import { configOf, withWarnings } from "../config-file.ts";
+import { configOf } from "../config-file.ts";
 
 export async function embedCommand(args: ParsedArgs, log: Logger, prepareOnly = false): Promise<FileReport[]> {
   const tasks = args.flags.config ? tasksFromConfig(args, log, prepareOnly) : tasksFromFlags(args, log, prepareOnly);
@@ -24,16 +17,20 @@ function tasksFromConfig(args: ParsedArgs, log: Logger, prepareOnly: boolean): T
   return planSection(config, sectionName(named), { prepareOnly });
 }
 
-/** The flags as an embedding_cpu section over one file, planned like any other. */
+/** The flags as one file's options, planned like any other section. */
 function tasksFromFlags(args: ParsedArgs, log: Logger, prepareOnly: boolean): Task[] {
   const { input, output, methods } = args.flags;
   const missing = [!input && "--input", !output && !prepareOnly && "--output", !methods && "--methods"].filter(Boolean);
   if (missing.length) throw new ConfigError(`missing ${missing.join(", ")}`, { fix: "scembed embed --input <file> --output <out.zarr> --methods gs,gs10k  (or -c <dataset.yaml> -s <section>)" });
-  const section: Record<string, unknown> = { methods: String(methods).split(",").map((m) => m.trim()).filter(Boolean) };
-  if (args.flags.overwrite) section["overwrite"] = true;
-  const chunkRows = intFlag(args.flags["chunk-rows"], "chunk-rows");
-  if (chunkRows) section["chunk_rows"] = chunkRows;
-  if (args.flags["x-is"]) section["x_is"] = args.flags["x-is"];
-  const config = withWarnings(parseConfig({ embedding_cpu: applyOverrides(section, args.overrides) }, undefined, {}), log);
-  return planSection(config, "embedding_cpu", { layout: singleFileLayout(String(input), String(output ?? input)), prepareOnly });
+  const section = applyOverrides({}, args.overrides);
+  return [planFile({
+    input: String(input),
+    output: output === undefined ? undefined : String(output),
+    methods: String(methods).split(",").map((m) => m.trim()).filter(Boolean),
+    overwrite: Boolean(args.flags.overwrite),
+    chunkRows: intFlag(args.flags["chunk-rows"], "chunk-rows"),
+    xIs: args.flags["x-is"] as XIs | undefined,
+    section,
+    prepareOnly,
+  }, log)];
 }

@@ -1,14 +1,6 @@
 /** `scembed run` (whole workflow) and `scembed task` (one planned task, as an array job runs it). */
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../../errors.ts";
-import { localExecutor } from "../../executors/local.ts";
-import { slurmExecutor, workflowStatus, type Manifest } from "../../executors/slurm.ts";
-import type { Logger } from "../../logger.ts";
-import { sectionName } from "../../pipeline/config-load.ts";
-import { planSection } from "../../pipeline/plan.ts";
-import type { FileReport } from "../../pipeline/report.ts";
-import { runTask } from "../../pipeline/run-task.ts";
-import { planWorkflow, type Executor } from "../../pipeline/workflow.ts";
+import { ConfigError, localExecutor, planSection, planWorkflow, runTask, sectionName, slurmExecutor, workflowStatus, type Executor, type FileReport, type Logger, type Manifest } from "../../index.ts";
 import { intFlag, type ParsedArgs } from "../args.ts";
 import { configOf } from "../config-file.ts";
 

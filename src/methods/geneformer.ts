@@ -96,6 +96,14 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
     let nCounts: number[] | undefined;
     if (await reader.hasColumn("obs", "n_counts")) {
       nCounts = (await reader.column("obs", "n_counts")).map(Number);
+      const bad = nCounts.findIndex((n) => !(n >= 0 && n < Infinity));
+      if (bad >= 0) {
+        throw new InputError(`obs['n_counts'] is ${nCounts[bad]} in row ${bad}; library sizes must be finite and ≥ 0`, {
+          file: reader.path,
+          key: "obs/n_counts",
+          fix: "recompute it as the row sums of the raw counts, or delete the column (the sizes are then computed from the counts)",
+        });
+      }
       ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
     } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
     const blocks = async function* () {

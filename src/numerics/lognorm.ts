@@ -5,18 +5,34 @@
 import type { CsrBlock } from "./csr.ts";
 
 const TARGET_SUM = Math.fround(10000);
+/** float32's largest finite value: `v <= F32_MAX` is false for +Infinity and NaN */
+const F32_MAX = 3.4028234663852886e38;
 
 export function logNormalize(block: CsrBlock): CsrBlock {
+  return logNormalizeChecked(block).block;
+}
+
+/**
+ * logNormalize fused with the value check of its input: `valid` is false when a stored value is
+ * negative or not finite (value-check.ts then says which). The check rides on the row-total loop,
+ * which reads every value anyway, so it costs no pass of its own.
+ */
+export function logNormalizeChecked(block: CsrBlock): { block: CsrBlock; valid: boolean } {
   const { rows, indptr, data } = block;
   const out = new Float32Array(data.length);
+  let valid = true;
   for (let r = 0; r < rows; r++) {
     const a = indptr[r]!, b = indptr[r + 1]!;
     let total = 0;
-    for (let k = a; k < b; k++) total += data[k]!;
+    for (let k = a; k < b; k++) {
+      const v = data[k]!;
+      if (!(v >= 0 && v <= F32_MAX)) valid = false;
+      total += v;
+    }
     const scale = Math.fround(Math.fround(total) / TARGET_SUM);
     for (let k = a; k < b; k++) out[k] = Math.fround(Math.log1p(Math.fround(data[k]! / scale)));
   }
-  return { ...block, data: out };
+  return { block: { ...block, data: out }, valid };
 }
 
 export interface ValueProfile {

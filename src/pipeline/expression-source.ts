@@ -2,15 +2,17 @@
  * Which matrix gives a file's expression streams, decided once per file with a reason to log.
  * One rule says whether X holds counts: `x_is: counts|lognorm` states it; `auto` looks at X's
  * first rows (finite, non-negative integers mean counts). Counts come from `layers['counts']`,
- * else from X when it holds counts, and every counts block is checked as it is read. The
- * log-normalized stream is log1p(normalize_total) of that counts stream, or X as stored when its
- * expm1 rows sum to ~1e4 (anything else falls back to `layers['counts']`).
+ * else from X when it holds counts. The log-normalized stream is log1p(normalize_total) of that
+ * counts stream, or X as stored when its expm1 rows sum to ~1e4 (anything else falls back to
+ * `layers['counts']`). Every block of every stream is checked as it is read, whatever the first
+ * rows said: finite and non-negative, and whole numbers where raw counts are the input.
  */
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { MatrixReader } from "../anndata/matrix.ts";
 import { InputError } from "../errors.ts";
 import type { CsrBlock } from "../numerics/csr.ts";
-import { logNormalize, medianExpm1RowSum, profileValues, rowOfEntry, type ValueProfile } from "../numerics/lognorm.ts";
+import { logNormalizeChecked, medianExpm1RowSum, profileValues, rowOfEntry, type ValueProfile } from "../numerics/lognorm.ts";
+import { describeInvalid, firstInvalid, type ValueRule } from "../numerics/value-check.ts";
 
 export type XIs = "auto" | "lognorm" | "counts";
 
@@ -45,13 +47,14 @@ function holdsCounts(p: ValueProfile): boolean {
   return p.firstNonFinite < 0 && p.firstNegative < 0 && p.allIntegers;
 }
 
-/** Raw counts: layers['counts'], else X when it holds counts. */
+/** Raw counts: layers['counts'], else X when it holds counts; every value must be a whole number. */
 export async function countsSource(reader: AnnDataReader, xIs: XIs): Promise<RowSource> {
-  if (await reader.has("layers/counts")) return counts(await reader.matrix("layers/counts"), "none", "layers['counts']", reader.path);
-  if (xIs === "counts") return counts(await reader.matrix("X"), "none", "X (x_is: counts, configured); no layers['counts']", reader.path);
+  const raw = (m: MatrixReader, reason: string) => counts(m, "none", reason, reader.path);
+  if (await reader.has("layers/counts")) return raw(await reader.matrix("layers/counts"), "layers['counts']");
+  if (xIs === "counts") return raw(await reader.matrix("X"), "X (x_is: counts, configured); no layers['counts']");
   if (xIs === "auto" && (await reader.has("X"))) {
     const s = await sampleX(reader);
-    if (holdsCounts(s.profile)) return counts(s.x, "none", `X holds integer counts in its first ${s.rows} rows; no layers['counts']`, reader.path);
+    if (holdsCounts(s.profile)) return raw(s.x, `X holds integer counts in its first ${s.rows} rows; no layers['counts']`);
   }
   throw new InputError(`raw counts are needed, and layers['counts'] is missing (X is not integer counts${xIs === "lognorm" ? ": x_is: lognorm" : ""})`, {
     file: reader.path,
@@ -68,7 +71,7 @@ export async function lognormSource(reader: AnnDataReader, xIs: XIs): Promise<Ro
   if (!hasX && !hasCounts) {
     throw new InputError("neither X nor layers['counts'] is present", { file, key: "X", fix: "store the expression matrix as X or layers['counts']" });
   }
-  if (xIs === "lognorm") return stored(await reader.matrix("X"), "x_is: lognorm (configured)");
+  if (xIs === "lognorm") return stored(await reader.matrix("X"), "x_is: lognorm (configured)", file);
   if (xIs === "counts") return counts(await reader.matrix("X"), "lognorm", "x_is: counts (configured); log1p(normalize_total(X, 1e4)) per block", file);
 
   if (hasX) {
@@ -80,9 +83,9 @@ export async function lognormSource(reader: AnnDataReader, xIs: XIs): Promise<Ro
     }
     if (p.firstNonFinite < 0 && p.firstNegative < 0) {
       const median = medianExpm1RowSum(s.block);
-      if (Math.abs(median - 1e4) / 1e4 < 0.01) return stored(s.x, `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`);
+      if (Math.abs(median - 1e4) / 1e4 < 0.01) return stored(s.x, `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`, file);
       if (!hasCounts) {
-        return stored(s.x, `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`);
+        return stored(s.x, `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`, file);
       }
     }
     if (!hasCounts) {
@@ -96,34 +99,62 @@ export async function lognormSource(reader: AnnDataReader, xIs: XIs): Promise<Ro
   return counts(await reader.matrix("layers/counts"), "lognorm", "X is not usable as is; log1p(normalize_total(layers['counts'], 1e4)) per block", file);
 }
 
-function stored(matrix: MatrixReader, reason: string): RowSource {
-  return { matrix, transform: "none", reason, read: (r0, r1) => matrix.readRows(r0, r1) };
+/** X used as stored (log-normalized): each block checked to be finite and non-negative. */
+function stored(matrix: MatrixReader, reason: string, file: string): RowSource {
+  return {
+    matrix,
+    transform: "none",
+    reason,
+    async read(r0, r1) {
+      const block = await matrix.readRows(r0, r1);
+      checkBlock(block, "non-negative", { file, key: matrix.key, r0, what: "log-normalized expression" });
+      return block;
+    },
+  };
 }
 
-/** A counts matrix, each block checked as it is read, then log-normalized or not. */
+/**
+ * A counts matrix, each block checked as it is read, then log-normalized or not. Counts read as
+ * they are (`none`) are a method's raw counts and must be whole numbers; counts that are only
+ * log-normalized must be finite and non-negative.
+ */
 function counts(matrix: MatrixReader, transform: "lognorm" | "none", reason: string, file: string): RowSource {
+  const rule: ValueRule = transform === "none" ? "counts" : "non-negative";
   return {
     matrix,
     transform,
     reason,
     async read(r0, r1) {
       const block = await matrix.readRows(r0, r1);
-      checkCounts(block, file, matrix.key, r0);
-      return transform === "lognorm" ? logNormalize(block) : block;
+      const at = { file, key: matrix.key, r0, what: "raw counts" };
+      if (transform === "none") {
+        checkBlock(block, rule, at);
+        return block;
+      }
+      const normalized = logNormalizeChecked(block);
+      if (!normalized.valid) checkBlock(block, rule, at);
+      return normalized.block;
     },
   };
 }
 
-function checkCounts(block: CsrBlock, file: string, key: string, r0: number): void {
-  const p = profileValues(block.data);
-  const bad = p.firstNonFinite >= 0 ? p.firstNonFinite : p.firstNegative;
+const FIX: Record<string, string> = {
+  "log-normalized expression": "X must be finite and ≥ 0, as log1p(normalize_total(counts)) is: re-create it from the raw counts (sc.pp.normalize_total, sc.pp.log1p), or store the raw counts as layers['counts'] and X as they are",
+  "raw counts": "counts must be finite and ≥ 0: fix the upstream preprocessing, or store the raw counts as layers['counts']",
+  "raw counts, whole numbers": "the methods reading raw counts (geneformer, scvi_fm) need integer UMI counts: store them as layers['counts'], not normalized, scaled or corrected values",
+};
+
+/** Throws, naming the file, key, row, column and value, when a block holds a value the rule refuses. */
+function checkBlock(block: CsrBlock, rule: ValueRule, at: { file: string; key: string; r0: number; what: string }): void {
+  const bad = firstInvalid(block.data, rule);
   if (bad < 0) return;
-  const row = r0 + rowOfEntry(block.indptr, bad);
-  const what = p.firstNonFinite >= 0 ? "a NaN or infinite count" : "a negative count";
-  throw new InputError(`${what} (${block.data[bad]}) in row ${row}, column ${block.indices[bad]}`, {
-    file,
-    key,
-    fix: "counts must be finite and non-negative; fix the upstream preprocessing",
+  const value = block.data[bad]!;
+  const row = at.r0 + rowOfEntry(block.indptr, bad);
+  const fractional = Number.isFinite(value) && value >= 0;
+  throw new InputError(`${describeInvalid(value)} (${value}) in row ${row}, column ${block.indices[bad]} of the ${at.what}`, {
+    file: at.file,
+    key: at.key,
+    fix: FIX[fractional ? "raw counts, whole numbers" : at.what]!,
   });
 }
 

@@ -77,7 +77,7 @@ async function replicatedPbmc(n: number): Promise<{ hvgGenes: string[]; rows: It
   const cache = join(work, "cache");
   const log = createLogger({ quiet: true });
   const dataset = createDatasetContext({ files: [input], cacheDir: cache, xIs: "auto", chunkRows: 4096, log });
-  const hvg = await datasetHvg(dataset, 2000, null, log);
+  const hvg = await datasetHvg(dataset, 2000, null, log, "n_top_genes");
   const reader = await AnnDataReader.open(input);
   const names = await reader.varNames();
   const posOf = columnsByName(names, hvg.genes);

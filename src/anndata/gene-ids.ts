@@ -34,3 +34,18 @@ export function firstPositions(ids: readonly string[]): Map<string, number> {
   });
   return map;
 }
+
+/** Names or ids that occur more than once, in words ("ENSG… at columns 5 and 17, …"), or undefined when all are unique. */
+export function describeDuplicates(names: readonly string[], shown = 3): string | undefined {
+  const seen = new Map<string, number[]>();
+  names.forEach((name, c) => {
+    if (name === "") return;
+    const at = seen.get(name);
+    if (at) at.push(c);
+    else seen.set(name, [c]);
+  });
+  const repeated = [...seen].filter(([, at]) => at.length > 1);
+  if (repeated.length === 0) return undefined;
+  const listed = repeated.slice(0, shown).map(([name, at]) => `${name} at columns ${at.join(" and ")}`);
+  return `${repeated.length} occur more than once: ${listed.join("; ")}${repeated.length > shown ? "; …" : ""}`;
+}

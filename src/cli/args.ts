@@ -38,7 +38,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   } catch (err) {
     throw new ConfigError((err as Error).message, { fix: "run `scembed --help` for the options" });
   }
-  const [command = "help", ...rest] = parsed.positionals;
+  const [command = "", ...rest] = parsed.positionals;
   const overrides = rest.filter(isOverride);
   const positionals = rest.filter((a) => !isOverride(a));
   return { command, flags: parsed.values as ParsedArgs["flags"], positionals, overrides };

@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
     out(USAGE);
     return 0;
   }
+  if (args.command === "") {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
   const log = createLogger({ quiet: Boolean(args.flags.quiet) });
   let reports: FileReport[];
   switch (args.command) {

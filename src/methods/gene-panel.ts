@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { packagePath } from "../package-root.ts";
 import { InputError } from "../errors.ts";
-import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
+import { describeDuplicates, ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { gatherColumns } from "../numerics/gather.ts";
 import type { EmbeddingMethod } from "./method.ts";
 
@@ -60,6 +60,8 @@ export function genePanelMethod(name: string, listFile: string, description: str
         ctx.log.warn(`${name}: embedding_dim_map says ${ctx.configuredDim}, but the gene list has ${genes.length} genes; using ${genes.length}`);
       }
       const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
+      const repeated = describeDuplicates(ids);
+      if (repeated) ctx.log.warn(`${name}: ids in ${source}: ${repeated}; the first column of each is used`);
       const columns = panelColumns(genes, ids);
       const present = columns.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
       const fraction = present / genes.length;

@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { ensemblIds } from "../anndata/gene-ids.ts";
+import { describeDuplicates, ensemblIds } from "../anndata/gene-ids.ts";
 import { CudaError, InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
 import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
@@ -87,7 +87,9 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
   const { reader } = ctx;
   const key = artifactKey(`tokens-${v.name}`, { rules: v.rules, dictionaries: dict.fingerprint }, [reader.path]);
   const { reader: cache, cached } = await tokenCache(ctx.dataset.cacheDir, key, reader.nObs, async function* () {
-    const { ids } = await ensemblIds(reader);
+    const { ids, source } = await ensemblIds(reader);
+    const repeated = describeDuplicates(ids);
+    if (repeated) ctx.log.warn(`${v.name}: ids in ${source}: ${repeated}; the counts of each id's columns are summed`);
     const slots = geneSlots(ids, dict);
     ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
     if (slots.matched === 0) throw new InputError(`none of the genes is in the ${v.name} vocabulary`, { file: reader.path, key: "var/ensembl_id", fix: "Geneformer needs human Ensembl ids (ENSG…)" });
@@ -136,7 +138,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
     requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "a model directory (init_kwargs.model_dir)"],
     // the width is the model's hidden size, known only once it is loaded
     expectedDim: () => undefined,
-    check: async () => ({ ready: true, detail: "needs init_kwargs.model_dir" }),
+    check: async () => ({ ready: false, needs: "init_kwargs.model_dir", detail: "tokenizes the raw counts; the model directory is set in the config" }),
     async prepareOnly(ctx) {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dropped = tokens.uncropped.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);

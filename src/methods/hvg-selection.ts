@@ -30,10 +30,11 @@ export function resolveBatchKey(option: string | null | undefined, dataset: Data
   return typeof key === "string" && key !== "" ? key : null;
 }
 
-export async function datasetHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, log: Logger): Promise<HvgSelection> {
+/** `sizeSetting` names the setting that asked for `nTop` genes (embedding_dim_map.hvg, pca.n_top_genes), for the error when fewer can be selected. */
+export async function datasetHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, log: Logger, sizeSetting: string): Promise<HvgSelection> {
   const settings = { flavor: "seurat", nTop, batchKey };
   const key = artifactKey("hvg", settings, dataset.files);
-  const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () => computeHvg(dataset, nTop, batchKey));
+  const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () => computeHvg(dataset, nTop, batchKey, sizeSetting));
   log.info(`hvg: ${value.genes.length} genes over ${dataset.files.length} file(s), ${value.nCells} cells${batchKey ? `, batch_key '${batchKey}'` : ""} (${cached ? "from the preparation cache" : "computed"}: ${key})`);
   return value;
 }
@@ -53,7 +54,7 @@ function trim(m: GeneMoments, genes: number): GeneMoments {
   return { n: m.n, s1: m.s1.slice(0, genes), s2: m.s2.slice(0, genes), nnz: m.nnz.slice(0, genes) };
 }
 
-async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: string | null): Promise<HvgSelection> {
+async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, sizeSetting: string): Promise<HvgSelection> {
   const names: string[] = [];
   const index = new Map<string, number>();
   const batches = new Map<string, GeneMoments>();
@@ -111,7 +112,7 @@ async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: strin
   if (selected.length < nTop) {
     throw new InputError(`only ${selected.length} genes could be selected as highly variable, ${nTop} requested`, {
       file: dataset.files[0],
-      fix: "lower the hvg dimension (embedding_dim_map.hvg) or pca.n_top_genes",
+      fix: `lower ${sizeSetting} to at most ${selected.length}`,
     });
   }
   return { flavor: "seurat", nTop, batchKey, nCells, genes: selected.map((g) => names[g]!) };

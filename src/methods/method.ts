@@ -104,6 +104,9 @@ export interface EmbeddingMethod<O = unknown, I extends MethodInput = MethodInpu
   prepare(ctx: MethodContext<O>): Promise<Embedder<I>>;
   /** the preparation phase alone (e.g. tokenization, without loading a model); defaults to `prepare` */
   prepareOnly?(ctx: MethodContext<O>): Promise<string>;
-  /** what the file needs beyond the declared input, without computing anything (for `inspect`) */
-  check?(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }>;
+  /**
+   * what the file needs beyond the declared input, without computing anything (for `inspect`);
+   * `needs` names what the method also needs from the config (a model directory): not ready then
+   */
+  check?(reader: AnnDataReader): Promise<{ ready: boolean; detail: string; needs?: string }>;
 }

@@ -28,7 +28,7 @@ export interface FittedPca {
 }
 
 export async function datasetPca(dataset: DatasetContext, K: number, nTopGenes: number, batchKey: string | null, log: Logger): Promise<FittedPca> {
-  const hvg = await datasetHvg(dataset, nTopGenes, batchKey, log);
+  const hvg = await datasetHvg(dataset, nTopGenes, batchKey, log, "pca.n_top_genes (init_kwargs_pca.n_top_genes)");
   const key = artifactKey("pca-fit", { K, genes: hvg.genes }, dataset.files);
   const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () => fitPca(dataset, hvg.genes, K));
   log.info(`pca: ${value.K} components of ${value.genes.length} HVGs over ${value.nCells} cells (${cached ? "from the preparation cache" : "fitted"}: ${key}); explained variance ${value.explainedVarianceRatio.reduce((a, b) => a + b, 0).toFixed(4)}`);

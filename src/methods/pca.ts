@@ -8,7 +8,7 @@
  *   `n_comps` components of the `n_top_genes` HVGs, selected with `batch_key` as hvg does.
  */
 import { z } from "zod";
-import { ensemblIds } from "../anndata/gene-ids.ts";
+import { describeDuplicates, ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { readPretrainedPca, type PretrainedPca } from "../models/sklearn-pca.ts";
 import { csrTimesDense } from "../numerics/sparse-dense.ts";
@@ -42,6 +42,8 @@ type PcaOptions = z.output<typeof options>;
 /** The pretrained projection folded for one file's var axis. */
 export async function pretrainedEmbedder(ctx: MethodContext<PcaOptions>, model: PretrainedPca): Promise<Embedder<"lognorm">> {
   const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
+  const repeated = describeDuplicates(ids);
+  if (repeated) ctx.log.warn(`pca: ids in ${source}: ${repeated}; the first column of each is used`);
   const columns = panelColumns(model.genes, ids);
   const present = columns.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
   if (present === 0) throw new InputError(`none of the PCA model's ${model.G} genes is in the file (ids from ${source})`, { file: ctx.reader.path, key: "var/ensembl_id" });

@@ -5,7 +5,7 @@
  * streamed in row blocks; the first layer is a sparse × dense product.
  */
 import { z } from "zod";
-import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
+import { describeDuplicates, ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { encodeBlockGemm, readScviModel, type ScviEncoder } from "../models/scvi.ts";
 import { nativeSgemm } from "../numerics/native-blas.ts";
@@ -31,7 +31,7 @@ export const scviFm: EmbeddingMethod<z.output<typeof options>, "counts"> = {
   options,
   requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "the census scVI model directory (init_kwargs.model_dir)"],
   expectedDim: () => undefined,
-  check: async () => ({ ready: true, detail: "needs init_kwargs.model_dir" }),
+  check: async () => ({ ready: false, needs: "init_kwargs.model_dir", detail: "reads the raw counts; the model directory is set in the config" }),
   async prepare(ctx) {
     const dir = ctx.options.model_dir;
     if (!dir) {
@@ -43,6 +43,8 @@ export const scviFm: EmbeddingMethod<z.output<typeof options>, "counts"> = {
     let enc = models.get(dir);
     if (!enc) models.set(dir, (enc = readScviModel(dir)));
     const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
+    const repeated = describeDuplicates(ids);
+    if (repeated) ctx.log.warn(`scvi_fm: ids in ${source}: ${repeated}; the first column of each is used`);
     const first = firstPositions(ids);
     const rowOf = new Int32Array(ctx.reader.nVars).fill(-1);
     let present = 0;

@@ -73,6 +73,11 @@ function checkSection(name: SectionName, section: Section, warnings: string[], e
   for (const key of Object.keys(section)) {
     if (!SECTION_KEYS.includes(key)) warnings.push(`${name}.${key}: unknown key, ignored${didYouMean(key, SECTION_KEYS)}`);
   }
+  const repeated = [...new Set(section.methods.filter((m, i) => section.methods.indexOf(m) !== i))];
+  if (repeated.length > 0) {
+    warnings.push(`${name}.methods: ${repeated.join(", ")} listed more than once; computed once`);
+    section.methods = [...new Set(section.methods)];
+  }
   const unknown = section.methods.flatMap((m, i) => {
     try {
       getMethod(m, `${name}.methods[${i}]`);

@@ -31,8 +31,17 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
   const { settings } = task;
   const reader = await AnnDataReader.open(task.input);
   const results: MethodResult[] = [];
+  // an error shared by several methods (the file's input stream, its gene ids) is logged once
+  const firstWith = new Map<string, string>();
   const fail = (method: string, err: unknown) => {
     const result = failedResult(method, err);
+    const first = firstWith.get(result.detail);
+    if (first) {
+      log.error(`${result.key} failed: the same error as ${first}`);
+      results.push({ ...result, detail: `the same error as ${first}` });
+      return;
+    }
+    firstWith.set(result.detail, result.key);
     log.error(`${result.key} failed: ${result.detail}`);
     results.push(result);
   };

@@ -9,6 +9,8 @@ import { countsSource, lognormSource } from "./expression-source.ts";
 interface Readiness {
   ready: boolean;
   detail: string;
+  /** what the method needs from the config besides the file (a model directory) */
+  needs?: string;
 }
 
 export interface Inspection {
@@ -47,7 +49,8 @@ export async function inspectFile(path: string): Promise<Inspection> {
       // tokens are made from the raw counts
       const input = inputs[method.input === "lognorm" ? "lognorm" : "counts"];
       const own = input.ready ? await method.check?.(reader) : undefined;
-      methods.push({ method: name, ready: input.ready && (own?.ready ?? true), detail: input.ready ? (own?.detail ?? `reads ${method.input}`) : input.detail });
+      const needs = input.ready ? own?.needs : undefined;
+      methods.push({ method: name, ready: input.ready && (own?.ready ?? true), ...(needs ? { needs } : {}), detail: input.ready ? (own?.detail ?? `reads ${method.input}`) : input.detail });
     }
     return {
       file: path,
@@ -74,7 +77,7 @@ export function formatInspection(i: Inspection): string {
     "inputs:",
     ...Object.entries(i.inputs).map(([name, r]) => `  ${name.padEnd(16)} ${r.ready ? "found" : "MISSING"}  ${r.detail}`),
     "methods:",
-    ...i.methods.map((m) => `  ${m.method.padEnd(16)} ${m.ready ? "ready" : "NOT READY"}  ${m.detail}`),
+    ...i.methods.map((m) => `  ${m.method.padEnd(16)} ${m.ready ? "ready" : m.needs ? `needs ${m.needs};` : "NOT READY"}  ${m.detail}`),
   ];
   return lines.join("\n");
 }

@@ -8,6 +8,7 @@ import { getSection } from "./config-load.ts";
 import type { Config, SectionName } from "./config-schema.ts";
 import type { XIs } from "./expression-source.ts";
 import { sectionOptions } from "./method-options.ts";
+import { refuseOutputsInInputs } from "./path-guards.ts";
 import { sectionLayout, type FileLayout } from "./paths.ts";
 
 /** How a section embeds each of its files. */
@@ -62,5 +63,6 @@ export function planSection(config: Config, name: SectionName, opts: PlanOptions
       batchKey: section.batch_key ?? null,
     },
   };
+  refuseOutputsInInputs({ section: name, layout, cacheDir: settings.dataset.cacheDir, dataset: opts.layout === undefined, writesOutputs: !settings.prepareOnly });
   return layout.inputs.map((input, index) => ({ section: name, index, input, output: layout.outputFor(input), logFile: layout.logFor?.(input), settings }));
 }

@@ -15,6 +15,8 @@ export interface FileReport {
   output: string;
   nObs: number;
   results: MethodResult[];
+  /** an error of the whole file, before or around its methods: said once, not once per method */
+  error?: string;
 }
 
 /** The obsm key a method writes. */
@@ -27,5 +29,6 @@ export function failedResult(method: string, err: unknown): MethodResult {
 
 /** A file none of whose methods ran: the task itself failed before or around them. */
 export function failedReport(file: { input: string; output: string }, methods: readonly string[], err: unknown): FileReport {
-  return { input: file.input, output: file.output, nObs: 0, results: methods.map((m) => failedResult(m, err)) };
+  const error = err instanceof Error ? err.message : String(err);
+  return { input: file.input, output: file.output, nObs: 0, error, results: methods.map((m) => ({ method: m, key: obsmKey(m), status: "failed" as const, detail: "not run: the file failed" })) };
 }

@@ -15,7 +15,8 @@ export async function runTask(task: Task, parent: Logger, progress = false): Pro
   const failed = report.results.filter((r) => r.status === "failed");
   if (wf && failed.length > 0) {
     // one consolidated errors.log per workflow: file, method, message and the task's log
-    const lines = failed.map((r) => `${new Date().toISOString()}\t${task.section}#${task.index}\t${task.input}\t${r.method}\t${r.detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`);
+    const line = (method: string, detail: string) => `${new Date().toISOString()}\t${task.section}#${task.index}\t${task.input}\t${method}\t${detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`;
+    const lines = report.error ? [line(task.settings.methods.join(","), report.error)] : failed.map((r) => line(r.method, r.detail));
     appendFileSync(join(wf, "errors.log"), lines.join(""));
   }
   return report;

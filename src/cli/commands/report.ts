@@ -5,6 +5,7 @@ export function printReports(reports: FileReport[], out: (line: string) => void)
   let failures = 0;
   for (const r of reports) {
     out(`${r.input} → ${r.output}`);
+    if (r.error) out(`  ${"error".padEnd(18)} ${r.error.split("\n")[0]}`);
     for (const m of r.results) {
       if (m.status === "failed") failures++;
       out(`  ${m.key.padEnd(18)} ${m.status.padEnd(8)} ${m.detail.split("\n")[0]}`);

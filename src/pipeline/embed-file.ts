@@ -16,6 +16,7 @@ import { getMethod } from "../methods/registry.ts";
 import type { InputBlocks } from "../methods/method.ts";
 import { withLock } from "../store/lock.ts";
 import { rowRanges } from "./file-inputs.ts";
+import { inputIdentity, reconcileOutput, recordIdentity } from "./input-identity.ts";
 import { prepareMethod, type FileRun, type Prepared } from "./method-run.ts";
 import type { Task } from "./plan.ts";
 import { createProgress } from "./progress.ts";
@@ -50,7 +51,10 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     if (reader.nObs === 0) {
       throw new InputError("the file has 0 cells; there is nothing to embed", { file: task.input, key: "obs", fix: "drop empty chunk files from input_files" });
     }
-    const outputExists = (await stat(task.output).catch(() => undefined)) !== undefined;
+    // an output made from another input is never skipped as complete nor added to
+    const identity = await inputIdentity(reader);
+    let outputExists = (await stat(task.output).catch(() => undefined)) !== undefined;
+    if (outputExists) outputExists = await reconcileOutput(task.output, identity, settings.overwrite, log);
     const toRun: string[] = [];
     for (const name of settings.methods) {
       const dim = getMethod(name).expectedDim(settings.dimMap[name]);
@@ -70,7 +74,10 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     if (toRun.length === 0 && outputExists) return report();
 
     const created = await ensureOutputStore(task.input, task.output);
-    if (created === "created") log.info(`created ${task.output} from ${task.input}`);
+    if (created === "created") {
+      await recordIdentity(task.output, identity);
+      log.info(`created ${task.output} from ${task.input}`);
+    }
     if (toRun.length === 0) return report();
 
     const prepared: Prepared[] = [];

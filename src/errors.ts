@@ -38,6 +38,14 @@ export class CodecError extends ScembedError {
   override readonly tag = "CodecError";
 }
 
+/** The run was stopped by SIGINT or SIGTERM; its workers are stopped and their temp entries removed. */
+export class InterruptedError extends ScembedError {
+  override readonly tag = "InterruptedError";
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(`interrupted by ${signal}: the workers were stopped and their temp arrays removed; complete embeddings are kept, rerun to finish`);
+  }
+}
+
 /** Another process holds a lock for too long. */
 export class LockError extends ScembedError {
   override readonly tag = "LockError";

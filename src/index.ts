@@ -18,7 +18,7 @@
  * ```
  */
 export { AnnDataReader, type ObsmEntry } from "./anndata/anndata-reader.ts";
-export { CodecError, ConfigError, CudaError, InputError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
+export { CodecError, ConfigError, CudaError, InputError, InterruptedError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
 export { createLogger, memoryLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { getMethod, methodNames } from "./methods/registry.ts";
 export type { EmbeddingMethod, MethodInput } from "./methods/method.ts";
@@ -30,6 +30,7 @@ export { formatInspection, inspectFile, type Inspection } from "./pipeline/inspe
 export { applyOverrides, isOverride } from "./pipeline/overrides.ts";
 export { planSection, type EmbedSettings, type Task } from "./pipeline/plan.ts";
 export type { FileReport, MethodResult, MethodStatus } from "./pipeline/report.ts";
+export { removeOwnTemps } from "./pipeline/own-temps.ts";
 export { runTask } from "./pipeline/run-task.ts";
 export { planWorkflow, type Executor, type WorkflowOutcome, type WorkflowPlan } from "./pipeline/workflow.ts";
 export { localExecutor, type LocalOptions } from "./executors/local.ts";

@@ -1,7 +1,8 @@
 /** The CLI: argv → options → library call. The only place that sets exit codes. */
 import { readFileSync } from "node:fs";
-import { ConfigError, createLogger, packagePath, ScembedError, type FileReport } from "../index.ts";
+import { ConfigError, createLogger, InterruptedError, packagePath, ScembedError, type FileReport } from "../index.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
+import { handleInterrupts, SIGNAL_EXIT_CODE } from "./interrupt.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
 import { gpuCommand } from "./commands/gpu.ts";
@@ -58,10 +59,14 @@ async function main(argv: string[]): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
+handleInterrupts();
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof InterruptedError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = SIGNAL_EXIT_CODE[err.signal];
+  } else if (err instanceof ConfigError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exitCode = 2;
   } else if (err instanceof ScembedError) {

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import { createDatasetContext } from "./dataset-context.ts";
 import { embedFile } from "./embed-file.ts";
 import { prepareOnly, type FileRun } from "./method-run.ts";
+import { trackWrites } from "./own-temps.ts";
 import type { Task } from "./plan.ts";
 import { failedReport, failedResult, obsmKey, type FileReport, type MethodResult } from "./report.ts";
 
@@ -27,6 +28,8 @@ async function runTaskInner(task: Task, parent: Logger, progress: boolean): Prom
   const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
   log.info(`${s.prepareOnly ? "prepare" : "embed"} ${s.methods.join(", ")} → ${task.output}`);
   if (process.env["SCEMBED_GPU_WORKER"] !== undefined) log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
+  // an interrupt removes this task's temp entries under its output and cache (own-temps.ts)
+  const untrack = trackWrites(task.output, s.dataset.cacheDir);
   try {
     const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log });
     const run: FileRun = { dataset, log, progress };
@@ -34,6 +37,8 @@ async function runTaskInner(task: Task, parent: Logger, progress: boolean): Prom
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return failedReport(task, s.methods, err);
+  } finally {
+    untrack();
   }
 }
 

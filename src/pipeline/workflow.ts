@@ -24,8 +24,10 @@ export interface WorkflowOutcome {
 /** What runs a workflow: worker processes on this machine, or array jobs on a SLURM cluster. */
 export interface Executor {
   readonly name: string;
-  /** Runs or submits every task; a failing task is reported, never thrown. */
+  /** Runs or submits every task; a failing task is reported, never thrown (an InterruptedError after `stop`). */
   run(plan: WorkflowPlan, log: Logger): Promise<WorkflowOutcome>;
+  /** Stops a run on SIGINT/SIGTERM: starts no more tasks, passes the signal on to what runs them, waits for them (bounded) */
+  stop?(signal: "SIGINT" | "SIGTERM"): Promise<void>;
 }
 
 export function planWorkflow(config: Config): WorkflowPlan {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, localExecutor, planSection, planWorkflow, runTask, sectionName, slurmExecutor, workflowStatus, type Executor, type FileReport, type Logger, type Manifest } from "../../index.ts";
 import { intFlag, type ParsedArgs } from "../args.ts";
 import { configOf } from "../config-file.ts";
+import { onInterrupt } from "../interrupt.ts";
 
 const EXECUTORS: Record<string, (args: ParsedArgs) => Executor> = {
   local: (args) => localExecutor({ workers: intFlag(args.flags.workers, "workers"), quiet: Boolean(args.flags.quiet) }),
@@ -14,7 +15,10 @@ export async function runCommand(args: ParsedArgs, log: Logger, out: (text: stri
   const executor = EXECUTORS[name];
   if (!executor) throw new ConfigError(`unknown executor '${name}'`, { key: "executor", fix: `use --executor ${Object.keys(EXECUTORS).join(" or --executor ")}` });
   const config = configOf(args, log, "scembed run -c dataset.yaml");
-  const outcome = await executor(args).run(planWorkflow(config), log);
+  const chosen = executor(args);
+  const stop = chosen.stop?.bind(chosen);
+  if (stop) onInterrupt((signal) => void stop(signal));
+  const outcome = await chosen.run(planWorkflow(config), log);
   if (outcome.workflowDir) out(`workflow: ${outcome.workflowDir}`);
   return outcome.reports;
 }

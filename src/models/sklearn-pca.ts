@@ -30,7 +30,7 @@ export function readPretrainedPca(path: string): PretrainedPca {
   const scaler = top?.get("scaler");
   const genes = top?.get("gene_order");
   if (!(pca instanceof PyObject) || !Array.isArray(genes)) {
-    throw new InputError("not the reference's PCA pickle (expected keys pca_model, scaler, gene_order)", { file: path });
+    throw new InputError("not the reference's PCA pickle (expected keys pca_model, scaler, gene_order)", { file: path, fix: "pass the reference's cellxgene_geo_pca_10000_to_50.pkl (pca.model_file), or use pca mode: fit" });
   }
   const p = pca.dict;
   const components = array(p["components_"], "pca_model.components_", path);

@@ -27,7 +27,8 @@ export function refuseOutputsInInputs(g: GuardedLayout): void {
   const outputs = g.layout.inputs.map((input) => ({ input, output: g.layout.outputFor(input) }));
   const written = g.writesOutputs ? outputs : [];
   const candidates = [
-    ...(g.writesOutputs ? [{ key: `${g.section}.output_dir`, path: g.layout.outputDir }] : []),
+    // one named output (`embed --output`): its folder is only where it lies
+    ...(g.writesOutputs && g.dataset ? [{ key: `${g.section}.output_dir`, path: g.layout.outputDir }] : []),
     { key: `${g.section}.cache_dir`, path: g.cacheDir },
     ...written.map((o) => ({ key: "output", path: o.output })),
   ];
@@ -37,7 +38,7 @@ export function refuseOutputsInInputs(g: GuardedLayout): void {
     if (hit) {
       throw new ConfigError(`${c.path} would be ${real === hit.real ? "the input itself" : "inside the input"} ${hit.input}; scembed never writes into its inputs`, {
         key: c.key,
-        fix: `choose a ${c.key.endsWith("cache_dir") ? "cache_dir" : "output path"} outside every input file`,
+        fix: `choose ${c.key.endsWith("cache_dir") ? "a cache_dir" : "an output path"} outside every input file`,
       });
     }
   }

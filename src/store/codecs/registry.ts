@@ -1,7 +1,8 @@
 /**
  * The codec registry: one file per codec, each exporting `fromConfig(config) → Codec`. A codec's file
  * loads on first use (blosc and zstd carry about 0.7 MB of wasm each), so an unused codec costs nothing.
- * A new codec (zarr v3's among them) is one file here and one line in CODECS.
+ * A new codec is one file here and one line in CODECS. zarr v3 names its codecs the same way
+ * (`zstd`, `gzip`, `blosc`); zarr-v3-codecs.ts turns a v3 entry into the config these files take.
  */
 import { CodecError, type ErrorContext } from "../../errors.ts";
 
@@ -19,6 +20,8 @@ export interface Codec {
    * that disagrees before it allocates; the chain checks the decoded length either way.
    */
   decode(bytes: Uint8Array, expectedBytes?: number): Promise<Uint8Array>;
+  /** decoded and encoded sizes are equal (v3 `bytes`, `transpose`): the size hint passes through */
+  readonly preservesSize?: boolean;
 }
 
 /** What every codec file exports. `fromConfig` throws when an option is out of range. */
@@ -28,8 +31,11 @@ export interface CodecModule {
 
 const CODECS = new Map<string, () => Promise<CodecModule>>([
   ["blosc", () => import("./blosc.ts")],
+  ["bytes", () => import("./bytes.ts")],
+  ["crc32c", () => import("./crc32c.ts")],
   ["gzip", () => import("./gzip.ts")],
   ["lz4", () => import("./lz4.ts")],
+  ["transpose", () => import("./transpose.ts")],
   ["zlib", () => import("./zlib.ts")],
   ["zstd", () => import("./zstd.ts")],
 ]);

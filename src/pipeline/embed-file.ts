@@ -33,6 +33,8 @@ export interface FileJob {
   initKwargs(method: string): Record<string, unknown>;
   batchSize?: number;
   compressor?: CompressorConfig;
+  /** the zarr format an .h5ad input is written out as (default 3) */
+  outputZarrFormat?: 2 | 3;
   dataset: DatasetContext;
   log: Logger;
   progress?: boolean;
@@ -98,7 +100,7 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
     }
     if (toRun.length === 0 && outputExists) return { input: job.input, output: job.output, nObs: reader.nObs, results };
 
-    const created = await ensureOutputStore(job.input, job.output);
+    const created = await ensureOutputStore(job.input, job.output, { zarrFormat: job.outputZarrFormat });
     if (created === "created") log.info(`created ${job.output} from ${job.input}`);
     if (toRun.length === 0) return { input: job.input, output: job.output, nObs: reader.nObs, results };
 

@@ -21,6 +21,7 @@ export interface Task {
   dimMap: Record<string, number>;
   initKwargs: Record<string, Record<string, unknown>>;
   compressor?: CompressorConfig;
+  outputZarrFormat?: 2 | 3;
   /** the section's input files: the dataset for dataset-level preparation */
   datasetFiles: string[];
   cacheDir: string;
@@ -48,6 +49,7 @@ export function planSection(config: Config, name: SectionName): Task[] {
     dimMap: { ...(section.embedding_dim_map ?? {}) },
     initKwargs: Object.fromEntries(section.methods.map((m) => [m, initKwargsFor(section, m)])),
     compressor: section.compressor as CompressorConfig | undefined,
+    outputZarrFormat: section.output_zarr_format,
     datasetFiles: inputs,
     cacheDir: section.cache_dir ? resolve(section.cache_dir) : join(outputDir, ".scembed-cache"),
     batchKey: section.batch_key ?? null,

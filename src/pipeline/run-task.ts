@@ -39,6 +39,7 @@ async function runTaskInner(task: Task, parent: Logger, progress: boolean): Prom
       dimMap: task.dimMap,
       initKwargs: (m) => task.initKwargs[m] ?? {},
       compressor: task.compressor,
+      outputZarrFormat: task.outputZarrFormat,
       dataset,
       log,
       progress,

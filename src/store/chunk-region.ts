@@ -46,6 +46,18 @@ export function* gridRange(lo: readonly number[], hi: readonly number[]): Genera
   }
 }
 
+/**
+ * The C-order numbers, within the shard at grid `shardCoords`, of its inner chunks that hold at
+ * least one element of the array (those past the array's edge are never written).
+ */
+export function innerChunksInBounds(shape: readonly number[], shardShape: readonly number[], innerShape: readonly number[], shardCoords: readonly number[]): number[] {
+  const perShard = shardShape.map((n, d) => n / innerShape[d]!);
+  const hi = perShard.map((p, d) => Math.min(p, Math.ceil((shape[d]! - shardCoords[d]! * shardShape[d]!) / innerShape[d]!)));
+  if (hi.some((h) => h <= 0)) return [];
+  const strides = stridesOf(perShard);
+  return [...gridRange(perShard.map(() => 0), hi)].map((at) => at.reduce((acc, c, d) => acc + c * strides[d]!, 0));
+}
+
 /** Copies the chunk at grid `coords` into `out`, which holds rows [start, stop) of an array of `shape`. */
 export function copyChunkRows(
   chunk: ArrayData,

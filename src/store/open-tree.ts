@@ -3,6 +3,7 @@ import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import { openH5 } from "./h5-tree.ts";
+import { zarrFormatOf } from "./zarr-node.ts";
 import { ZarrTree } from "./zarr-tree.ts";
 import { openZarrV3 } from "./zarr-v3-tree.ts";
 import type { StoreFormat, TreeReader } from "./tree.ts";
@@ -32,16 +33,6 @@ export async function detectFormat(path: string): Promise<StoreFormat> {
     file: path,
     fix: "pass an AnnData .zarr directory or .h5ad file",
   });
-}
-
-export type ZarrFormat = 2 | 3;
-
-/** A zarr directory's format by its metadata file (v2 `.zgroup`/`.zarray`, v3 `zarr.json`); undefined if neither. */
-export async function zarrFormatOf(dir: string): Promise<ZarrFormat | undefined> {
-  const has = (name: string) => stat(join(dir, name)).then(() => true, () => false);
-  if ((await has(".zgroup")) || (await has(".zarray"))) return 2;
-  if (await has("zarr.json")) return 3;
-  return undefined;
 }
 
 export async function openTree(path: string): Promise<TreeReader> {

@@ -4,7 +4,7 @@
  * (2^64-1, 2^64-1) marks an empty inner chunk: it holds the fill value. Reading it takes two small
  * positioned reads (the file's size, then the index), never the shard's data.
  */
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { CodecError } from "../errors.ts";
 import { appendCrc32c, stripCrc32c } from "./codecs/crc32c.ts";
 import type { ShardingLayout } from "./zarr-v3-metadata.ts";
@@ -86,4 +86,21 @@ export function encodeShardIndex(ranges: readonly ({ offset: number; length: num
     view.setBigUint64(16 * i + 8, r ? BigInt(r.length) : EMPTY_ENTRY, little);
   });
   return codecs.indexCrc32c ? appendCrc32c(body) : body;
+}
+
+/** Opens the shard file and reads its index; undefined when the file is absent. */
+export async function readShardIndexFile(path: string, chunksPerShard: number, codecs: IndexCodecs): Promise<ShardIndex | undefined> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    return await readShardIndex(fh, size, chunksPerShard, codecs);
+  } finally {
+    await fh.close();
+  }
 }

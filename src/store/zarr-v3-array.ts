@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { CodecError, ScembedError } from "../errors.ts";
 import { chunksTouched, copyChunkRows, elementCount, stridesOf } from "./chunk-region.ts";
 import { allocate, isNumericDtype, type ArrayData, type Dtype, type NumericArray } from "./dtype.ts";
-import { readShardIndex, shardIndexBytes, type ShardIndex } from "./shard-index.ts";
+import { readShardIndexFile, shardIndexBytes, type ShardIndex } from "./shard-index.ts";
 import type { ArrayNode, Attrs } from "./tree.ts";
 import { ChunkCodecs } from "./zarr-v3-codecs.ts";
 import { parseArrayLayout, type ArrayLayoutV3, type ArrayMetadataV3, type FillValue } from "./zarr-v3-metadata.ts";
@@ -135,22 +135,12 @@ export class ZarrV3Array implements ArrayNode {
   }
 
   private async loadIndex(shardKey: string, chunksPerShard: number): Promise<ShardIndex | undefined> {
-    let fh;
     try {
-      fh = await open(this.shardPath(shardKey), "r");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
-    try {
-      const { size } = await fh.stat();
-      const index = await readShardIndex(fh, size, chunksPerShard, this.layout.sharding!);
-      this.count(shardIndexBytes(chunksPerShard, this.layout.sharding!));
+      const index = await readShardIndexFile(this.shardPath(shardKey), chunksPerShard, this.layout.sharding!);
+      if (index) this.count(shardIndexBytes(chunksPerShard, this.layout.sharding!));
       return index;
     } catch (err) {
       throw this.corrupt(`shard '${shardKey}' index`, err);
-    } finally {
-      await fh.close();
     }
   }
 

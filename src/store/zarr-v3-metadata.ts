@@ -3,7 +3,8 @@
  * entry into what the reader needs: element type, fill value, chunk grid and key encoding, and its
  * codecs split into array→array, array→bytes and bytes→bytes, with `sharding_indexed` taken apart.
  */
-import { InputError } from "../errors.ts";
+import { CodecError, InputError } from "../errors.ts";
+import { codecIds } from "./codecs/registry.ts";
 import { chunkKeyEncoder, type ChunkKeyEncoder } from "./chunk-keys.ts";
 import { bytesPerElement, type Dtype } from "./dtype.ts";
 import type { Attrs } from "./tree.ts";
@@ -193,6 +194,14 @@ function parseSharding(config: Record<string, unknown>, shardShape: number[], wh
 
 /** [array→array…, one array→bytes, bytes→bytes…], as the spec orders them. */
 function checkCodecOrder(codecs: NamedConfig[], where: Where): void {
+  for (const { name } of codecs) {
+    const id = name.startsWith("numcodecs.") ? name.slice("numcodecs.".length) : name;
+    if (ARRAY_TO_ARRAY.has(name) || ARRAY_TO_BYTES.has(name) || codecIds().includes(id)) continue;
+    throw new CodecError(`unknown codec '${name}'`, {
+      ...where,
+      fix: `rewrite the array with codecs scembed reads: transpose, bytes, vlen-utf8, sharding_indexed, ${codecIds().join(", ")}`,
+    });
+  }
   const kinds = codecs.map((c) => (ARRAY_TO_ARRAY.has(c.name) ? 0 : ARRAY_TO_BYTES.has(c.name) ? 1 : 2));
   const ordered = kinds.every((k, i) => i === 0 || kinds[i - 1]! <= k);
   if (!ordered || kinds.filter((k) => k === 1).length !== 1) {

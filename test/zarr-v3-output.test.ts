@@ -182,3 +182,30 @@ test("two processes writing different keys into one new v3 output both land in i
   assert.equal((await embeddingStatus(output, "X_gs", 1500, 3936)).state, "complete");
   assert.equal((await embeddingStatus(output, "X_gs10k", 1500, 10000)).state, "complete");
 });
+
+test("h5ad → zarr v3 conversion keeps every element: groups, attributes and every array's values", async (t) => {
+  const dir = tempDir(t);
+  for (const name of ["pbmc1k_v3_chr21.h5ad", "pbmc68k_reduced_counts.h5ad"]) {
+    const source = await openTree(join(REAL, name));
+    const dest = join(dir, name.replace(".h5ad", ".zarr"));
+    await treeToZarr(source, dest, 3);
+    const copy = await openTree(dest);
+    let arrays = 0;
+    const walk = async (key: string): Promise<void> => {
+      const [a, b] = [await source.get(key), await copy.get(key)];
+      assert.equal(b?.kind, a?.kind, `${name}: ${key}`);
+      assert.deepEqual(b!.attrs, a!.attrs, `${name}: ${key} attributes`);
+      if (a!.kind === "group") {
+        for (const child of await a!.keys()) await walk(key === "" ? child : `${key}/${child}`);
+        return;
+      }
+      arrays++;
+      assert.deepEqual((b as ArrayNode).shape, (a as ArrayNode).shape, `${name}: ${key} shape`);
+      const values = async (n: ArrayNode) => Array.from((await n.readAll()) as ArrayLike<unknown>);
+      assert.deepEqual(await values(b as ArrayNode), await values(a as ArrayNode), `${name}: ${key}`);
+    };
+    await walk("");
+    assert.ok(arrays > 10, `${name}: ${arrays} arrays compared`);
+    source.close();
+  }
+});

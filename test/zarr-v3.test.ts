@@ -194,6 +194,9 @@ test("our writer round-trips every data type, strings and 0-d arrays, with zstd,
       assert.deepEqual(Array.from(await readArray(dir, key)), Array.from(data as ArrayLike<unknown>), key);
     }
   }
+  const empty = await createRowWriter(3, join(dir, "empty"), { shape: [0, 4], dtype: "<f4", chunkRows: 1 });
+  await empty.finish();
+  assert.deepEqual(await readArray(dir, "empty"), []);
   const scalar = await ZarrV3ArrayWriter.create(join(dir, "scalar"), { shape: [], chunks: [], dtype: "|O", compressor: null });
   await scalar.writeChunk([], ["made by scembed"]);
   assert.deepEqual(await readArray(dir, "scalar"), ["made by scembed"]);
@@ -212,6 +215,7 @@ test("the demo's first 500 cells as anndata 0.13 writes zarr v3: the h5ad's valu
     const expected = (await (await get(h5, key)).read(0, nnz)) as ArrayLike<number>;
     const node = await get(v3, key);
     assert.deepEqual([node.shape, node.chunkRows], [[nnz], 65_536], key);
+    assert.equal(node.storage, "zarr v3, shards [262144] of inner chunks [65536], bytes+zstd(19)", key);
     assert.deepEqual(Array.from((await node.readAll()) as ArrayLike<number>), Array.from(expected), key);
   }
   // X/data: 3 shards of 4 inner chunks; the last holds one inner chunk and 3 empty entries

@@ -51,7 +51,7 @@ async function copyArray(node: ArrayNode, dir: string, format: ZarrFormat): Prom
   const dtype: Dtype = format === 3 && isString ? "|O" : node.dtype;
   const itemsize = isString ? 16 : bytesPerElement(dtype);
   const perShard = Math.max(1, Math.floor(TARGET_SHARD_BYTES / (chunkRows * Math.max(1, cols) * itemsize)));
-  const shardRows = chunkRows * Math.min(perShard, Math.ceil(rows / chunkRows));
+  const shardRows = chunkRows * Math.max(1, Math.min(perShard, Math.ceil(rows / chunkRows)));
   const writer = await createRowWriter(format, dir, {
     shape: [...node.shape],
     dtype,

@@ -15,6 +15,8 @@ export interface ArrayNode {
   /** the storage chunk length along axis 0: reads aligned to it touch each chunk once */
   readonly chunkRows: number;
   readonly attrs: Attrs;
+  /** how it is stored, for `scembed inspect`: "zarr v3, shards [4096] of inner chunks [1024], bytes+zstd(3)" */
+  readonly storage?: string;
   /** rows [start, stop) along axis 0, flat in C order */
   read(start: number, stop: number): Promise<ArrayData>;
   /** a 0-d array's value, or the whole array */

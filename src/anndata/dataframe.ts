@@ -6,13 +6,6 @@ import { encodingOf } from "./encoding.ts";
 
 export type ColumnValues = string[] | number[] | (string | null)[] | (number | null)[] | boolean[];
 
-export async function dataframeColumns(tree: TreeReader, frame: "obs" | "var"): Promise<string[]> {
-  const node = await tree.get(frame);
-  if (!node || node.kind !== "group") throw new InputError(`'${frame}' dataframe is missing`, { file: tree.path, key: frame, fix: "is this an AnnData file?" });
-  const order = node.attrs["column-order"];
-  return Array.isArray(order) ? order.map(String) : [];
-}
-
 /** `frame` is a dataframe group: "obs", "var", or e.g. "raw/var". */
 export async function readIndex(tree: TreeReader, frame: string): Promise<string[]> {
   const node = await tree.get(frame);

@@ -1,6 +1,5 @@
 /** Opens a path as zarr (v2 or v3) or h5ad, by what is on disk rather than by its name. */
 import { open, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import { openH5 } from "./h5-tree.ts";
 import { zarrFormatOf } from "./zarr-node.ts";

@@ -90,7 +90,7 @@ export function encodeShardIndex(ranges: readonly ({ offset: number; length: num
 
 /** Opens the shard file and reads its index; undefined when the file is absent. */
 export async function readShardIndexFile(path: string, chunksPerShard: number, codecs: IndexCodecs): Promise<ShardIndex | undefined> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(path, "r");
   } catch (err) {

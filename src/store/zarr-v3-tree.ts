@@ -45,7 +45,7 @@ export class ZarrV3Tree implements TreeReader {
     } catch (err) {
       throw new InputError(`unreadable zarr.json: ${(err as Error).message}`, { file: this.path, key, cause: err });
     }
-    if (meta?.node_type === "group") {
+    if (meta?.node_type === "group" && (meta.consolidated_metadata?.kind ?? "inline") === "inline") {
       const inline = meta.consolidated_metadata?.metadata ?? {};
       for (const [child, childMeta] of Object.entries(inline)) {
         if (!this.consolidated.has(joinKey(key, child))) this.consolidated.set(joinKey(key, child), childMeta);

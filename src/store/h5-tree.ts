@@ -2,10 +2,10 @@
  * An .h5ad (HDF5) file as a TreeReader, through h5wasm's Node build: reads are hyperslab slices
  * straight from the file, so memory stays bounded by the rows asked for.
  */
-import h5wasm from "h5wasm/node";
+import h5wasm, { Reference, RegionReference } from "h5wasm/node";
 import { InputError } from "../errors.ts";
 import type { ArrayData, Dtype } from "./dtype.ts";
-import type { ArrayNode, Attrs, TreeNode, TreeReader } from "./tree.ts";
+import type { ArrayNode, Attrs, NodeRef, TreeNode, TreeReader } from "./tree.ts";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -32,7 +32,7 @@ export class H5Tree implements TreeReader {
       return undefined;
     }
     if (!entity) return undefined;
-    const attrs = readAttrs(entity as { attrs: Record<string, { value: unknown }> });
+    const attrs = readAttrs(entity as { attrs: Record<string, { value: unknown }> }, (ref) => this.refKey(ref));
     if (entity instanceof h5wasm.Group) {
       const group = entity;
       return { kind: "group", key, attrs, keys: async () => group.keys().slice().sort() };
@@ -43,6 +43,13 @@ export class H5Tree implements TreeReader {
 
   close(): void {
     this.file.close();
+  }
+
+  /** An object reference as the key of the node it names ("obs/__categories/cell_type"). */
+  private refKey(ref: Reference): NodeRef {
+    const target = this.file.dereference(ref) as { path?: string } | null;
+    if (!target?.path) throw new InputError("an attribute holds an object reference to nothing", { file: this.path });
+    return { kind: "ref", key: target.path.replace(/^\/+/, "") };
   }
 }
 
@@ -103,18 +110,26 @@ function h5Dtype(meta: H5Dataset["metadata"], file: string, key: string): Dtype 
   throw new InputError(`unsupported HDF5 datatype (class ${type}, ${size} bytes)`, { file, key });
 }
 
-function readAttrs(entity: { attrs: Record<string, { value: unknown }> }): Attrs {
+type RefResolver = (ref: Reference) => NodeRef;
+
+function readAttrs(entity: { attrs: Record<string, { value: unknown }> }, deref: RefResolver): Attrs {
   const out: Attrs = {};
-  for (const [name, attr] of Object.entries(entity.attrs)) out[name] = jsonValue(attr.value);
+  for (const [name, attr] of Object.entries(entity.attrs)) out[name] = jsonValue(attr.value, deref);
   // h5py stores numpy bools as an enum that h5wasm reads as 0/1; anndata's `ordered` must be a bool
   if (typeof out["ordered"] === "number") out["ordered"] = out["ordered"] !== 0;
   return out;
 }
 
-/** HDF5 attribute values as plain JSON: typed arrays become lists, bigints numbers. */
-function jsonValue(v: unknown): unknown {
+/**
+ * HDF5 attribute values as plain JSON: typed arrays become lists, bigints numbers, and object
+ * references (anndata < 0.8 points a legacy categorical at its categories with one) NodeRefs.
+ */
+function jsonValue(v: unknown, deref: RefResolver): unknown {
   if (typeof v === "bigint") return Number(v);
+  if (v instanceof Reference && !(v instanceof RegionReference)) return deref(v);
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
-  if (Array.isArray(v)) return v.map(jsonValue);
+  // h5wasm returns a scalar reference attribute as a one-element list
+  if (Array.isArray(v) && v.length === 1 && v[0] instanceof Reference) return jsonValue(v[0], deref);
+  if (Array.isArray(v)) return v.map((x) => jsonValue(x, deref));
   return v;
 }

@@ -1,17 +1,22 @@
 /**
  * An .h5ad (HDF5) file as a TreeReader, through h5wasm's Node build: reads are hyperslab slices
- * straight from the file, so memory stays bounded by the rows asked for.
+ * straight from the file, so memory stays bounded by the rows asked for. LZF-compressed datasets,
+ * which h5wasm cannot decode, are read from their raw chunks instead (h5-filtered-array.ts).
  */
 import h5wasm, { Reference, RegionReference } from "h5wasm/node";
 import { InputError } from "../errors.ts";
 import type { ArrayData, Dtype } from "./dtype.ts";
+import { h5Dtype } from "./h5-dtype.ts";
+import { H5FilteredArray, LZF_FILTER_ID } from "./h5-filtered-array.ts";
+import { RawFile } from "./h5-raw-file.ts";
 import type { ArrayNode, Attrs, NodeRef, TreeNode, TreeReader } from "./tree.ts";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Entity = ReturnType<H5File["get"]>;
 
-const LZF_FILTER_ID = 32000;
+/** ids from 256 up are third-party filters; h5wasm has none built in and would return undecoded bytes */
+const FIRST_PLUGIN_FILTER = 256;
 
 let ready: Promise<unknown> | undefined;
 export async function openH5(path: string): Promise<H5Tree> {
@@ -22,6 +27,7 @@ export async function openH5(path: string): Promise<H5Tree> {
 
 export class H5Tree implements TreeReader {
   readonly format = "h5ad";
+  private raw?: RawFile;
   constructor(readonly path: string, private readonly file: H5File) {}
 
   async get(key: string): Promise<TreeNode | undefined> {
@@ -37,12 +43,24 @@ export class H5Tree implements TreeReader {
       const group = entity;
       return { kind: "group", key, attrs, keys: async () => group.keys().slice().sort() };
     }
-    if (entity instanceof h5wasm.Dataset) return new H5Array(this.path, key, entity, attrs);
+    if (entity instanceof h5wasm.Dataset) {
+      return entity.filters.some((f) => f.id === LZF_FILTER_ID) ? this.filteredArray(key, entity, attrs) : new H5Array(this.path, key, entity, attrs);
+    }
     return undefined;
   }
 
   close(): void {
     this.file.close();
+    this.raw?.close();
+  }
+
+  private filteredArray(key: string, ds: H5Dataset, attrs: Attrs): H5FilteredArray {
+    const meta = ds.metadata;
+    // an HDF5 object reference (hobj_ref_t) is the object header's address
+    const header = new DataView(Uint8Array.from(ds.create_reference().ref_data).buffer).getBigUint64(0, true);
+    const raw = () => (this.raw ??= new RawFile(this.path));
+    const info = { shape: ds.shape ?? [], dtype: h5Dtype(meta, this.path, key), filters: ds.filters, header: Number(header), littleEndian: meta.littleEndian, vlen: meta.vlen, size: meta.size, utf8: meta.cset === 1 };
+    return new H5FilteredArray(raw, key, info, meta.chunks ?? [], attrs);
   }
 
   /** An object reference as the key of the node it names ("obs/__categories/cell_type"). */
@@ -61,11 +79,12 @@ class H5Array implements ArrayNode {
 
   constructor(file: string, readonly key: string, private readonly ds: H5Dataset, readonly attrs: Attrs) {
     const meta = ds.metadata;
-    if (ds.filters.some((f) => f.id === LZF_FILTER_ID)) {
-      throw new InputError("LZF-compressed HDF5 datasets cannot be read here", {
+    const plugins = ds.filters.filter((f) => f.id >= FIRST_PLUGIN_FILTER);
+    if (plugins.length > 0) {
+      throw new InputError(`HDF5 filter ${plugins.map((f) => `'${f.name}' (${f.id})`).join(", ")} cannot be decoded here`, {
         file,
         key,
-        fix: "re-save the file with gzip: adata.write_h5ad(path, compression='gzip')",
+        fix: "re-save the file with gzip or lzf: adata.write_h5ad(path, compression='gzip')",
       });
     }
     this.shape = ds.shape ?? [];
@@ -95,19 +114,6 @@ class H5Array implements ArrayNode {
 function toArrayData(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(String);
   return v;
-}
-
-function h5Dtype(meta: H5Dataset["metadata"], file: string, key: string): Dtype {
-  const { type, size, signed } = meta;
-  if (type === 3) return "|O";
-  if (type === 1 && (size === 4 || size === 8)) return size === 4 ? "<f4" : "<f8";
-  if (type === 0) {
-    const k = signed ? "i" : "u";
-    return (size === 1 ? `|${k}1` : `<${k}${size}`) as Dtype;
-  }
-  // anndata writes booleans as an HDF5 enum of int8
-  if (type === 8 && size === 1) return "|b1";
-  throw new InputError(`unsupported HDF5 datatype (class ${type}, ${size} bytes)`, { file, key });
 }
 
 type RefResolver = (ref: Reference) => NodeRef;

@@ -1,6 +1,7 @@
 /**
  * LZF in h5ad: the decoder on hand-made streams, then real files written by h5py's LZF filter
- * (Debian's python3-h5py) read through the raw-chunk path and compared with what h5py reads.
+ * (Debian's python3-h5py) read through the raw-chunk path and compared with what h5py reads, and
+ * anndata's lzf h5ad against its gzip twin, down to the embedding.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,8 @@ import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { lzfDecompress } from "../src/store/h5-lzf.ts";
 import { openTree } from "../src/store/open-tree.ts";
-import { tempDir } from "./helpers/paths.ts";
+import { runCli } from "./helpers/cli.ts";
+import { REAL, tempDir } from "./helpers/paths.ts";
 import { anndataAvailable, python, PYTHON } from "./helpers/python.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -142,4 +144,23 @@ test("an h5ad written by anndata with compression='lzf' reads the same as its gz
   assert.equal(a.obs.length, 300);
   assert.ok(a.blocks[0]![2]!.length > 0);
   assert.deepEqual(a, b);
+});
+
+test("an LZF h5ad embeds (gs) bit-identical to its gzip twin", { skip: anndataAvailable() ? false : `${PYTHON} with anndata is not installed (Debian: python3-anndata)` }, async (t) => {
+  const dir = tempDir(t);
+  const resave = "import sys, anndata as ad; a = ad.read_h5ad(sys.argv[1]); a.write_h5ad(sys.argv[2], compression='lzf'); a.write_h5ad(sys.argv[3], compression='gzip')";
+  execFileSync(PYTHON, ["-c", resave, join(REAL, "pbmc1k_v3_chr21.h5ad"), join(dir, "lzf.h5ad"), join(dir, "gzip.h5ad")]);
+  const embedded: number[][] = [];
+  for (const name of ["lzf", "gzip"]) {
+    const out = join(dir, `${name}.zarr`);
+    const r = runCli(["embed", "--input", join(dir, `${name}.h5ad`), "--output", out, "--methods", "gs", "--quiet"]);
+    assert.equal(r.code, 0, r.stderr);
+    const tree = await openTree(out);
+    const node = await tree.get("obsm/X_gs");
+    assert.ok(node?.kind === "array");
+    embedded.push(Array.from((await node.readAll()) as Float32Array));
+    tree.close();
+  }
+  assert.ok(embedded[0]!.some((v) => v !== 0));
+  assert.deepEqual(embedded[0], embedded[1]);
 });

@@ -103,6 +103,10 @@ test("anndata's null encoding for X: 'no X', naming the file and what the method
     const r = await AnnDataReader.open(path);
     try {
       assert.equal(await r.has("X"), false, file);
+      // h5ad's null dataspace reads as the 0-d false anndata writes for `null` in zarr
+      const node = await r.tree.get("X");
+      assert.ok(node?.kind === "array");
+      assert.deepEqual([node.shape, node.dtype, Array.from((await node.readAll()) as Uint8Array)], [[], "|b1", [0]], file);
       await assert.rejects(r.matrix("X"), (err: Error) => {
         assert.ok(err.message.startsWith(`${path}, key 'X': the file has no X: X is anndata's null encoding`), err.message);
         assert.match(err.message, /the methods read X or layers\['counts'\]/);
@@ -122,6 +126,8 @@ test("keys named by metadata stay inside the store", () => {
     assert.throws(() => childKey("f.zarr", "var", bad, "attribute '_index'"), /f\.zarr, key 'var': attribute '_index'/, String(bad));
   }
   assert.equal(childKey("f.h5ad", "obs", { kind: "ref", key: "obs/__categories/x" }, "attribute 'categories'"), "obs/__categories/x");
+  // the same object spelled in a zarr attribute is checked too
+  assert.throws(() => childKey("f.zarr", "obs", { kind: "ref", key: "../outside" }, "attribute 'categories'"), /not a key inside the store/);
 });
 
 test("a crafted _index, column-order or legacy categories attribute cannot read outside the store (issue 14, finding 9)", async (t) => {
@@ -150,6 +156,8 @@ test("a crafted _index, column-order or legacy categories attribute cannot read 
     const colAttrs = join(store, "var", "ensembl_id", ".zattrs");
     writeFileSync(colAttrs, JSON.stringify({ categories: "../../../outside/idx" }));
     await assert.rejects(r.column("var", "ensembl_id"), /attribute 'categories' "\.\.\/\.\.\/\.\.\/outside\/idx" is not a key inside the store/);
+    writeFileSync(colAttrs, JSON.stringify({ categories: { kind: "ref", key: "../../outside/idx" } }));
+    await assert.rejects(r.column("var", "ensembl_id"), /attribute 'categories' "\.\.\/\.\.\/outside\/idx" is not a key inside the store/);
   } finally {
     r.close();
   }

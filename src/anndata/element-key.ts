@@ -7,9 +7,18 @@
 import { InputError } from "../errors.ts";
 import { isNodeRef, joinKey } from "../store/tree.ts";
 
-/** `name` as a relative key below `group`; `what` says where the name came from, for the message. */
+/**
+ * `name` as a key below `group` (a NodeRef: its full key); `what` says where the name came from,
+ * for the message.
+ */
 export function childKey(file: string, group: string, name: unknown, what: string): string {
-  if (isNodeRef(name)) return name.key;
+  // an HDF5 object reference names a node by its full key; checked like any other key, since a
+  // zarr attribute could spell the same object
+  if (isNodeRef(name)) return checked(file, group, name.key, what);
+  return joinKey(group, checked(file, group, name, what));
+}
+
+function checked(file: string, group: string, name: unknown, what: string): string {
   if (typeof name !== "string") {
     throw new InputError(`${what} is ${JSON.stringify(name) ?? String(name)}, not a key`, { file, key: group, fix: "the file's metadata is damaged; re-write it with anndata" });
   }
@@ -21,7 +30,7 @@ export function childKey(file: string, group: string, name: unknown, what: strin
       fix: "the file's metadata points outside its element; re-write the file with anndata",
     });
   }
-  return joinKey(group, name);
+  return name;
 }
 
 /** The group part of a key ("obs/cell_type" → "obs"). */

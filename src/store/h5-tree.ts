@@ -38,7 +38,7 @@ export class H5Tree implements TreeReader {
       return undefined;
     }
     if (!entity) return undefined;
-    const attrs = readAttrs(entity as { attrs: Record<string, { value: unknown }> }, (ref) => this.refKey(ref));
+    const attrs = readAttrs(entity as { attrs: Record<string, { value: unknown }> }, (ref) => this.refKey(ref, key));
     if (entity instanceof h5wasm.Group) {
       const group = entity;
       return { kind: "group", key, attrs, keys: async () => group.keys().slice().sort() };
@@ -63,17 +63,24 @@ export class H5Tree implements TreeReader {
     return new H5FilteredArray(raw, key, info, meta.chunks ?? [], attrs);
   }
 
-  /** An object reference as the key of the node it names ("obs/__categories/cell_type"). */
-  private refKey(ref: Reference): NodeRef {
+  /**
+   * An object reference in an attribute of `owner`: the key of the node it names, relative to the
+   * owner's group when it lies below it (anndata < 0.8's `categories` → "__categories/cell_type",
+   * as the same anndata writes it in zarr), else a NodeRef with the full key.
+   */
+  private refKey(ref: Reference, owner: string): NodeRef | string {
     const target = this.file.dereference(ref) as { path?: string } | null;
-    if (!target?.path) throw new InputError("an attribute holds an object reference to nothing", { file: this.path });
-    return { kind: "ref", key: target.path.replace(/^\/+/, "") };
+    if (!target?.path) throw new InputError("an attribute holds an object reference to nothing", { file: this.path, key: owner });
+    const key = target.path.replace(/^\/+/, "");
+    const group = owner.includes("/") ? owner.slice(0, owner.lastIndexOf("/") + 1) : "";
+    return key.startsWith(group) && key.length > group.length ? key.slice(group.length) : { kind: "ref", key };
   }
 }
 
 class H5Array implements ArrayNode {
   readonly kind = "array";
   readonly shape: number[];
+  private readonly empty: boolean;
   readonly dtype: Dtype;
   readonly chunkRows: number;
 
@@ -88,11 +95,15 @@ class H5Array implements ArrayNode {
       });
     }
     this.shape = ds.shape ?? [];
-    this.dtype = h5Dtype(meta, file, key);
+    // a null dataspace (h5py.Empty, anndata's `null` encoding) has no shape and no value: it reads
+    // as the 0-d false that anndata writes for `null` in zarr, so a conversion keeps the encoding
+    this.empty = ds.shape === null;
+    this.dtype = this.empty ? "|b1" : h5Dtype(meta, file, key);
     this.chunkRows = this.shape.length === 0 ? 1 : (meta.chunks?.[0] ?? Math.min(this.shape[0]!, 65536));
   }
 
   async readAll(): Promise<ArrayData> {
+    if (this.empty) return new Uint8Array(1);
     if (this.shape.length === 0) {
       const v = this.ds.value;
       return typeof v === "string" ? [v] : (toArrayData(v) as ArrayData);
@@ -116,7 +127,7 @@ function toArrayData(v: unknown): unknown {
   return v;
 }
 
-type RefResolver = (ref: Reference) => NodeRef;
+type RefResolver = (ref: Reference) => NodeRef | string;
 
 function readAttrs(entity: { attrs: Record<string, { value: unknown }> }, deref: RefResolver): Attrs {
   const out: Attrs = {};

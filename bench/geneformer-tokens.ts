@@ -11,7 +11,7 @@ import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { loadDictionaries, SHIPPED } from "../src/models/geneformer-dictionaries.ts";
 import { geneSlots, tokenizeBlock } from "../src/models/geneformer-tokenizer.ts";
 import { packagePath } from "../src/package-root.ts";
-import { writeNpy } from "./npy-write.ts";
+import { writeNpy } from "./npy-writer.ts";
 
 const [outDir, cellsArg, v2Tokens, v2Medians] = process.argv.slice(2);
 if (!outDir || !v2Tokens || !v2Medians) throw new Error("usage: geneformer-tokens OUT_DIR CELLS V2_TOKEN_DICT V2_MEDIANS");

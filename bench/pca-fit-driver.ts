@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { datasetPca } from "../src/methods/pca-fit.ts";
 import { createDatasetContext } from "../src/pipeline/dataset-context.ts";
-import { createLogger } from "../src/pipeline/logger.ts";
+import { createLogger } from "../src/logger.ts";
 
 const [input, comps = "50", genes = "2000"] = process.argv.slice(2);
 const cacheDir = mkdtempSync(join(tmpdir(), "scembed-pca-cache-"));

@@ -20,7 +20,7 @@ import { columnsByName } from "../src/methods/hvg.ts";
 import { datasetHvg } from "../src/methods/hvg-selection.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
 import { createDatasetContext } from "../src/pipeline/dataset-context.ts";
-import { createLogger } from "../src/pipeline/logger.ts";
+import { createLogger } from "../src/logger.ts";
 import { readPretrainedPca } from "../src/models/sklearn-pca.ts";
 import { writeNpy } from "./npy-writer.ts";
 import { measure, type Measured } from "./peak-rss.ts";

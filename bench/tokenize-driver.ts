@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { getMethod } from "../src/methods/registry.ts";
 import { createDatasetContext } from "../src/pipeline/dataset-context.ts";
-import { createLogger } from "../src/pipeline/logger.ts";
+import { createLogger } from "../src/logger.ts";
 
 const [input, method = "geneformer-v1"] = process.argv.slice(2);
 const cacheDir = mkdtempSync(join(tmpdir(), "scembed-tok-"));
@@ -14,7 +14,7 @@ const t0 = performance.now();
 const reader = await AnnDataReader.open(input!);
 const dataset = createDatasetContext({ files: [input!], cacheDir, xIs: "auto", chunkRows: 4096, log });
 // prepare runs the tokenizer and then needs a model: stop right after the tokens are cached
-await getMethod(method).prepare({ reader, initKwargs: { model_dir: "/nonexistent" }, log, dataset }).catch((err: Error) => {
+await getMethod(method).prepare({ reader, options: getMethod(method).options.parse({ model_dir: "/nonexistent" }), log, dataset }).catch((err: Error) => {
   if (!/model directory not found/.test(err.message)) throw err;
 });
 process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }) + "\n");

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../src/errors.ts";
-import { loadConfig, initKwargsFor } from "../src/pipeline/config-load.ts";
+import { loadConfig } from "../src/pipeline/config-load.ts";
+import { initKwargsFor } from "../src/pipeline/method-options.ts";
 import { applyOverrides } from "../src/pipeline/overrides.ts";
 import { planSection } from "../src/pipeline/plan.ts";
 import { tempDir } from "./helpers/paths.ts";
@@ -72,10 +73,10 @@ test("the seed's YAML loads unchanged; inputs are derived from base_file_path in
     ["processed/train/demo_ds/train/chunk_0.zarr", "processed/train/demo_ds/train/chunk_2.zarr", "processed/train/demo_ds/train/chunk_10.zarr", "processed/train/demo_ds/val/chunk_0.zarr"],
   );
   assert.equal(tasks[3]!.output, join(base, "processed_with_emb/train/demo_ds/val/chunk_0.zarr"));
-  assert.equal(tasks[0]!.chunkRows, 16384);
+  assert.equal(tasks[0]!.settings.chunkRows, 16384);
   assert.equal(config.embedding_cpu!.batch_key, "dataset_title", "common batch_key propagates");
   assert.deepEqual(planSection(config, "embedding_gpu"), [], "a disabled section plans nothing");
-  assert.equal(planSection(config, "embedding_preparation")[0]!.prepareOnly, true);
+  assert.equal(planSection(config, "embedding_preparation")[0]!.settings.prepareOnly, true);
 });
 
 test("BASE_FILE_PATH from the environment; split_dataset: false reads the 'all' split of test/", (t) => {
@@ -124,4 +125,44 @@ test("init_kwargs_<method> overrides init_kwargs for that method", (t) => {
   const { config } = loadConfig(writeYaml(dir), ["embedding_cpu.init_kwargs={a: 1, b: 2}", "++embedding_cpu.init_kwargs_gs10k={b: 3}"]);
   assert.deepEqual(initKwargsFor(config.embedding_cpu!, "gs"), { a: 1, b: 2 });
   assert.deepEqual(initKwargsFor(config.embedding_cpu!, "gs10k"), { a: 1, b: 3 });
+});
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  assert.fail("no ConfigError");
+}
+
+test("unknown keys are warnings naming the closest known key; deprecated option names still work", (t) => {
+  const path = writeYaml(tempDir(t));
+  const { config, warnings } = loadConfig(path, [
+    "++embedding_cpu.chunk_row=100",
+    "++embedding_cpu.init_kwargs_gs={ensembl_colm: gene_ids}",
+    "embedding_cpu.methods=[gs, pca]",
+    "++embedding_cpu.pca={mode: fit, hvg_batch_key: donor}",
+  ]);
+  assert.ok(warnings.some((w) => /^embedding_cpu\.chunk_row: unknown key.*'chunk_rows'/.test(w)), warnings.join("\n"));
+  assert.ok(warnings.some((w) => /^embedding_cpu\.init_kwargs_gs\.ensembl_colm: .*'ensembl_col'/.test(w)), warnings.join("\n"));
+  assert.ok(warnings.some((w) => /^embedding_cpu\.pca\.hvg_batch_key: deprecated, read as batch_key/.test(w)), warnings.join("\n"));
+  const [task] = planSection(config, "embedding_cpu", { layout: { inputs: ["/in/chunk_0.zarr"], outputDir: "/out", outputFor: () => "/out/chunk_0.zarr" } });
+  assert.deepEqual(task!.settings.options["pca"], { mode: "fit", ensembl_col: "ensembl_id", n_top_genes: 2000, batch_key: "donor" }, "options arrive validated, defaults filled");
+  assert.equal(task!.settings.dataset.batchKey, "dataset_title", "the section's batch_key, which hvg and pca fit read unless their own is set");
+});
+
+test("invalid option values, unknown compressors and sections without methods are errors naming the key", (t) => {
+  const path = writeYaml(tempDir(t));
+  const gpu = ["embedding_gpu.enabled=true", "embedding_gpu.methods=[geneformer]"];
+  const pooling = configError(() => loadConfig(path, [...gpu, "++embedding_gpu.init_kwargs_geneformer={pooling: CLS}"]));
+  assert.match(pooling.message, /embedding_gpu\.init_kwargs_geneformer\.pooling: geneformer takes one of cls, mean, got "CLS"/);
+  assert.match(pooling.message, /fix: /);
+  const codec = configError(() => loadConfig(path, ["++embedding_cpu.compressor={id: lzma}"]));
+  assert.match(codec.message, /embedding_cpu\.compressor\.id: takes one of gzip, zlib, blosc, zstd, lz4, got "lzma"/);
+  const typo = configError(() => loadConfig(path, ["~embedding_cpu.methods", "++embedding_cpu.methds=[gs]"]));
+  assert.match(typo.message, /embedding_cpu\.methods: the section lists no methods.*enabled: false/);
+  assert.match(typo.message, /\(warning\) embedding_cpu\.methds: unknown key.*'methods'/, "the warning that explains the error comes with it");
+  assert.doesNotThrow(() => loadConfig(path, ["~embedding_gpu.methods"]), "a disabled section may list none");
 });

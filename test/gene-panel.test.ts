@@ -7,7 +7,7 @@ import { ensemblIds } from "../src/anndata/gene-ids.ts";
 import { panelColumns, readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
 import { getMethod } from "../src/methods/registry.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
-import { memoryLogger } from "../src/pipeline/logger.ts";
+import { memoryLogger } from "../src/logger.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { readNpy } from "./helpers/npy.ts";
 import { DEMO_H5AD, FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
@@ -49,7 +49,7 @@ for (const method of ["gs", "gs10k"]) {
       assert.deepEqual(columns, readNpy(join(dir, "gene_columns.npy")).data);
 
       const log = memoryLogger();
-      const embedder = await getMethod(method).prepare({ reader, initKwargs: {}, log, dataset: testDataset([input], tempDir(t)) });
+      const embedder = await getMethod(method).prepare({ reader, options: getMethod(method).options.parse({}), log, dataset: testDataset([input], tempDir(t)) });
       const block = logNormalize(await (await reader.matrix("X")).readRows(0, 200));
       const D = embedder.dim;
       const got = new Float32Array(200 * D);

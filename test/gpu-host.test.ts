@@ -15,7 +15,7 @@ import { deviceChoice, selectDevice } from "../src/gpu/select-device.ts";
 import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
 import { runSplittingOnOom, tokenBatches } from "../src/methods/token-batches.ts";
-import { memoryLogger } from "../src/pipeline/logger.ts";
+import { memoryLogger } from "../src/logger.ts";
 import { runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/paths.ts";
 import { geneIds, writeSyntheticZarr } from "./helpers/synthetic.ts";

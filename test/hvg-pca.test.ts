@@ -9,7 +9,7 @@ import type { CsrBlock } from "../src/numerics/csr.ts";
 import { seuratBatched, seuratSingle, topN } from "../src/numerics/hvg-seurat.ts";
 import { logNormalize } from "../src/numerics/lognorm.ts";
 import { addMoments, emptyMoments } from "../src/numerics/moments.ts";
-import { memoryLogger } from "../src/pipeline/logger.ts";
+import { memoryLogger } from "../src/logger.ts";
 import { testDataset } from "./helpers/dataset.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { readNpy } from "./helpers/npy.ts";
@@ -65,7 +65,7 @@ for (const mode of ["nobatch", "batch"] as const) {
   test(`X_hvg (${mode}) of the first 200 cells equals the fixture`, async (t) => {
     const { reader, block } = await pbmc();
     const dataset = testDataset([INPUT], tempDir(t), mode === "batch" ? "batch" : null);
-    const embedder = await getMethod("hvg").prepare({ reader, initKwargs: {}, configuredDim: 512, log: memoryLogger(), dataset });
+    const embedder = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({}), configuredDim: 512, log: memoryLogger(), dataset });
     const first = { ...block, rows: 200, indptr: block.indptr.subarray(0, 201) };
     const out = new Float32Array(200 * 512);
     embedder.embed(first, out, 0);
@@ -76,7 +76,7 @@ for (const mode of ["nobatch", "batch"] as const) {
 
 test("pca pretrained: the reference's pickle applied to pbmc equals X_pca of the fixture", async (t) => {
   const { reader, block } = await pbmc();
-  const embedder = await getMethod("pca").prepare({ reader, initKwargs: {}, log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
+  const embedder = await getMethod("pca").prepare({ reader, options: getMethod("pca").options.parse({}), log: memoryLogger(), dataset: testDataset([INPUT], tempDir(t)) });
   const out = new Float32Array(reader.nObs * 50);
   embedder.embed(block, out, 0);
   expectClose(out, npy(join(FIXTURES, "pca"), "X_pca.npy") as Float32Array, { atol: 2e-5, label: "X_pca" });
@@ -186,14 +186,14 @@ test("hvg source: reuse takes var['highly_variable'] of the file (scanpy's pbmc6
   assert.ok(flagged.length > 100 && flagged.length < reader.nVars, `${flagged.length} of ${reader.nVars} flagged`);
   const dataset = testDataset([reader.path], tempDir(t));
   const log = memoryLogger();
-  const exact = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: flagged.length, log, dataset });
+  const exact = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({ source: "reuse" }), configuredDim: flagged.length, log, dataset });
   assert.equal(exact.dim, flagged.length);
   assert.deepEqual(selectedColumns(exact, reader.nVars), flagged, "the flagged genes, in var order");
   assert.ok(log.lines.some((l) => l.includes(`reusing var['highly_variable'] of this file (${flagged.length} genes)`)), log.lines.join("\n"));
   // fewer wanted than flagged: the reference takes the largest dispersions_norm over all genes
   const disp = (await reader.column("var", "dispersions_norm")).map(Number);
   const top = disp.map((d, i) => [d, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 50).map(([, i]) => i).sort((a, b) => a - b);
-  const fewer = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 50, log: memoryLogger(), dataset });
+  const fewer = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({ source: "reuse" }), configuredDim: 50, log: memoryLogger(), dataset });
   assert.deepEqual(selectedColumns(fewer, reader.nVars), top);
   reader.close();
 });
@@ -201,7 +201,7 @@ test("hvg source: reuse takes var['highly_variable'] of the file (scanpy's pbmc6
 test("hvg source: reuse without var['highly_variable'] selects on the file alone", async (t) => {
   const { reader } = await pbmc();
   const log = memoryLogger();
-  const e = await getMethod("hvg").prepare({ reader, initKwargs: { source: "reuse" }, configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
+  const e = await getMethod("hvg").prepare({ reader, options: getMethod("hvg").options.parse({ source: "reuse" }), configuredDim: 512, log, dataset: testDataset([INPUT], tempDir(t)) });
   assert.equal(e.dim, 512);
   // the same selection as the dataset-level one over this single file (the fixture's top 512, no batch)
   assert.deepEqual(selectedColumns(e, reader.nVars), Array.from(npy(HVG, "embedding_nobatch_top512_columns.npy") as Int32Array | BigInt64Array, Number));

@@ -1,7 +1,6 @@
 /** argv → a command name, typed flags and Hydra overrides. No I/O here. */
 import { parseArgs } from "node:util";
-import { ConfigError } from "../errors.ts";
-import { isOverride } from "../pipeline/overrides.ts";
+import { ConfigError, isOverride } from "../index.ts";
 
 export interface ParsedArgs {
   command: string;

@@ -1,9 +1,6 @@
 /** The CLI: argv → options → library call. The only place that sets exit codes. */
 import { readFileSync } from "node:fs";
-import { ConfigError, ScembedError } from "../errors.ts";
-import { packagePath } from "../package-root.ts";
-import type { FileReport } from "../pipeline/embed-file.ts";
-import { createLogger } from "../pipeline/logger.ts";
+import { ConfigError, createLogger, packagePath, ScembedError, type FileReport } from "../index.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
@@ -34,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
       reports = await embedCommand(args, log, true);
       break;
     case "run":
-      reports = await runCommand(args, log);
+      reports = await runCommand(args, log, out);
       break;
     case "task":
       reports = await taskCommand(args, log);

@@ -1,7 +1,8 @@
 /**
  * SLURM: one array job per section over a manifest frozen at submit time, preparation before
  * GPU embedding (afterok), CPU embedding alongside, an optional hook after both. Submission,
- * status and resume go through the real sbatch / squeue / scontrol.
+ * status and resume go through the real sbatch / squeue / scontrol. As an Executor, `run`
+ * submits and returns: the tasks report through the workflow directory (`scembed status`).
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,9 +11,10 @@ import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { embeddingStatus } from "../anndata/completeness.ts";
 import { ConfigError } from "../errors.ts";
 import { packagePath } from "../package-root.ts";
-import type { Config, SectionName } from "../pipeline/config-schema.ts";
-import { obsmKey } from "../pipeline/embed-file.ts";
-import { planSection, type Task } from "../pipeline/plan.ts";
+import { SECTION_NAMES, type Config, type SectionName } from "../pipeline/config-schema.ts";
+import type { Task } from "../pipeline/plan.ts";
+import { obsmKey } from "../pipeline/report.ts";
+import type { Executor, WorkflowPlan } from "../pipeline/workflow.ts";
 import { sbatchScript, type SlurmSettings } from "./sbatch-script.ts";
 
 export interface Manifest {
@@ -29,19 +31,32 @@ export interface SubmittedJob {
 }
 
 export interface SlurmOptions {
-  workflowDir: string;
+  /** `outputs/<date>/workflow_<stamp>` by default (or the config's workflow_dir) */
+  workflowDir?: string;
   dryRun?: boolean;
   resume?: boolean;
   /** how array tasks start scembed; defaults to this node binary + bin/scembed.js */
   scembed?: string[];
 }
 
-const ORDER: SectionName[] = ["embedding_preparation", "embedding_cpu", "embedding_gpu"];
+export function slurmExecutor(opts: SlurmOptions): Executor {
+  return {
+    name: "slurm",
+    async run(plan, log) {
+      const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
+      const workflowDir = resolve(opts.workflowDir ?? plan.config.workflow_dir ?? join("outputs", stamp.slice(0, 8), `workflow_${stamp}`));
+      const { jobs, scripts } = await submitWorkflow(plan, { ...opts, workflowDir });
+      if (opts.dryRun) for (const [section, text] of Object.entries(scripts)) log.info(`--- ${section} ---\n${text}`);
+      for (const j of jobs) log.info(`submitted ${j.section}: job ${j.jobId}, array ${j.array || "-"}${j.dependency ? `, after ${j.dependency}` : ""}`);
+      return { reports: [], workflowDir: opts.dryRun ? undefined : workflowDir };
+    },
+  };
+}
 
 function settingsFor(config: Config, section: SectionName): SlurmSettings {
-  const global = (config["slurm"] ?? {}) as SlurmSettings;
+  const global = (config.slurm ?? {}) as SlurmSettings;
   const sec = config[section]!;
-  const own = (sec["slurm"] ?? {}) as SlurmSettings;
+  const own = (sec.slurm ?? {}) as SlurmSettings;
   const merged: SlurmSettings = { max_concurrent: 10, ...global, ...own };
   if (!merged.mem && sec.memory_gb) merged.mem = `${sec.memory_gb}G`;
   return merged;
@@ -52,7 +67,7 @@ async function outputComplete(t: Task): Promise<boolean> {
   const reader = await AnnDataReader.open(t.output).catch(() => undefined);
   if (!reader) return false;
   try {
-    for (const m of t.methods) if ((await embeddingStatus(t.output, obsmKey(m), reader.nObs)).state !== "complete") return false;
+    for (const m of t.settings.methods) if ((await embeddingStatus(t.output, obsmKey(m), reader.nObs)).state !== "complete") return false;
     return true;
   } finally {
     reader.close();
@@ -64,7 +79,7 @@ async function pending(tasks: Task[], resume: boolean, gpuDone: Set<string>): Pr
   if (!resume) return tasks;
   const out: Task[] = [];
   for (const t of tasks) {
-    if (t.prepareOnly) {
+    if (t.settings.prepareOnly) {
       if (!gpuDone.has(t.input)) out.push(t);
       continue;
     }
@@ -73,11 +88,9 @@ async function pending(tasks: Task[], resume: boolean, gpuDone: Set<string>): Pr
   return out;
 }
 
-export async function submitWorkflow(config: Config, opts: SlurmOptions): Promise<{ jobs: SubmittedJob[]; scripts: Record<string, string> }> {
-  const wf = resolve(opts.workflowDir);
+async function submitWorkflow({ config, sections }: WorkflowPlan, opts: SlurmOptions & { workflowDir: string }): Promise<{ jobs: SubmittedJob[]; scripts: Record<string, string> }> {
+  const wf = opts.workflowDir;
   const manifestPath = join(wf, "manifest.json");
-  const sections: Partial<Record<SectionName, Task[]>> = {};
-  for (const s of ORDER) if (config[s]) sections[s] = planSection(config, s);
   const manifest: Manifest = { createdAt: new Date().toISOString(), sections };
   const scembed = opts.scembed ?? [process.execPath, packagePath("bin", "scembed.js")];
   // a resumed GPU section that is complete needs no preparation either
@@ -93,7 +106,7 @@ export async function submitWorkflow(config: Config, opts: SlurmOptions): Promis
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 1));
   }
   const ids: Partial<Record<SectionName, string>> = {};
-  for (const s of ORDER) {
+  for (const s of SECTION_NAMES) {
     const tasks = await pending(sections[s] ?? [], opts.resume ?? false, gpuDone);
     if (tasks.length === 0) continue;
     const indices = tasks.map((t) => t.index);
@@ -110,8 +123,8 @@ export async function submitWorkflow(config: Config, opts: SlurmOptions): Promis
     ids[s] = jobId;
     jobs.push({ section: s, jobId, array, dependency, script: scriptPath });
   }
-  const hook = config["dataset_creation_hook"];
-  if (typeof hook === "string" && hook !== "") {
+  const hook = config.dataset_creation_hook;
+  if (hook) {
     const after = [ids.embedding_cpu, ids.embedding_gpu].filter(Boolean);
     const script = `#!/bin/bash\n#SBATCH --job-name=scembed_hook\n#SBATCH --output=${wf}/hook_%j.out\n${hook}\n`;
     scripts["hook"] = script;

@@ -1,5 +1,5 @@
 /** Entry point of a local worker process: runs the tasks its parent sends, one at a time. */
-import { createLogger } from "../pipeline/logger.ts";
+import { createLogger } from "../logger.ts";
 import { runTask } from "../pipeline/run-task.ts";
 import { serializeReport, type FromWorker, type ToWorker } from "./worker-protocol.ts";
 

@@ -1,5 +1,5 @@
 /** Messages between the local executor and its worker processes. */
-import type { FileReport, MethodResult } from "../pipeline/embed-file.ts";
+import type { FileReport, MethodResult } from "../pipeline/report.ts";
 import type { Task } from "../pipeline/plan.ts";
 
 export type ToWorker = { type: "task"; task: Task } | { type: "exit" };

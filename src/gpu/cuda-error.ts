@@ -1,9 +1,6 @@
 /** The CUDA device's own error: it cannot run here or cannot run this model. */
 import { ScembedError } from "../errors.ts";
 
-/** CudaError lives in errors.ts; re-exported here for methods/geneformer.ts until it imports it from there. */
-export { CudaError } from "../errors.ts";
-
 /** The CUDA device cannot run here or cannot run this model (libraries, GPU generation, shapes). */
 export class CudaUnavailable extends ScembedError {
   override readonly tag = "CudaUnavailable";

@@ -5,7 +5,7 @@
  * device per process, opened once.
  */
 import { ConfigError, CudaError } from "../errors.ts";
-import type { Logger } from "../pipeline/logger.ts";
+import type { Logger } from "../logger.ts";
 import { cpuDevice } from "../models/cpu-device.ts";
 import type { Device } from "../models/device.ts";
 import type { CudaDevice } from "./cuda-device.ts";

@@ -3,11 +3,12 @@
  * in list order, matched by `var['ensembl_id']` (first match), zero where a gene is absent.
  */
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { packagePath } from "../package-root.ts";
 import { InputError } from "../errors.ts";
 import { ensemblIds, firstPositions } from "../anndata/gene-ids.ts";
 import { gatherColumns } from "../numerics/gather.ts";
-import type { EmbeddingMethod, Embedder, MethodContext } from "./method.ts";
+import type { EmbeddingMethod } from "./method.ts";
 
 const LOW_OVERLAP_WARNING = 0.5;
 
@@ -25,12 +26,23 @@ export function panelColumns(list: readonly string[], varIds: readonly string[])
   return Int32Array.from(list, (id) => first.get(id) ?? -1);
 }
 
-export function genePanelMethod(name: string, listFile: string, description: string): EmbeddingMethod {
+/** The var column holding Ensembl ids, an option of every method that matches genes by id. */
+export const ensemblColumn = z.string().min(1).default("ensembl_id");
+
+const options = z.object({
+  /** another gene list (one Ensembl id a line) instead of the shipped one */
+  gene_list_file: z.string().min(1).optional(),
+  ensembl_col: ensemblColumn,
+});
+
+export function genePanelMethod(name: string, listFile: string, description: string): EmbeddingMethod<z.output<typeof options>, "lognorm"> {
   const list = readGeneList(listFile);
   return {
     name,
     hardware: "cpu",
     description,
+    input: "lognorm",
+    options,
     requires: ["X (log-normalized, or counts)", "var['ensembl_id'] or an Ensembl var index"],
     expectedDim: () => list.length,
     async check(reader) {
@@ -42,13 +54,12 @@ export function genePanelMethod(name: string, listFile: string, description: str
         return { ready: false, detail: (err as Error).message.split("\n")[0]! };
       }
     },
-    async prepare(ctx: MethodContext): Promise<Embedder> {
-      const listPath = typeof ctx.initKwargs["gene_list_file"] === "string" ? (ctx.initKwargs["gene_list_file"] as string) : undefined;
-      const genes = listPath ? readGeneList(listPath) : list;
+    async prepare(ctx) {
+      const genes = ctx.options.gene_list_file ? readGeneList(ctx.options.gene_list_file) : list;
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== genes.length) {
         ctx.log.warn(`${name}: embedding_dim_map says ${ctx.configuredDim}, but the gene list has ${genes.length} genes; using ${genes.length}`);
       }
-      const { ids, source } = await ensemblIds(ctx.reader, (ctx.initKwargs["ensembl_col"] as string) ?? "ensembl_id");
+      const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
       const columns = panelColumns(genes, ids);
       const present = columns.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
       const fraction = present / genes.length;
@@ -67,7 +78,7 @@ export function genePanelMethod(name: string, listFile: string, description: str
         if (col >= 0 && target[col] === -1) target[col] = pos;
       });
       const dim = genes.length;
-      return { dim, input: "lognorm", embed: (block, out) => void gatherColumns(block, target, dim, out) };
+      return { dim, embed: (block, out) => void gatherColumns(block, target, dim, out) };
     },
   };
 }

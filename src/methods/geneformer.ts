@@ -11,18 +11,17 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { ensemblIds } from "../anndata/gene-ids.ts";
-import { InputError } from "../errors.ts";
+import { CudaError, InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
-import { CudaError } from "../gpu/cuda-error.ts";
-import { deviceChoice, selectDevice, type RetryPolicy } from "../gpu/select-device.ts";
+import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
 import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
 import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
 import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
-import { checkModelInputs, rawCounts } from "./raw-counts.ts";
 import { paddedBatch, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
 
 interface Variant {
@@ -33,7 +32,7 @@ interface Variant {
   defaultMedians?: string;
   /** the model folder inside the seed's `geneformer_root` layout */
   rootModel: string;
-  rootKey: string;
+  rootKey: "geneformer_root" | "geneformer_v1_root";
 }
 
 const VARIANTS: Record<string, Variant> = {
@@ -43,13 +42,38 @@ const VARIANTS: Record<string, Variant> = {
 
 const models = new Map<string, BertModel>();
 
-function option(ctx: MethodContext, key: string): string | undefined {
-  const v = ctx.initKwargs[key];
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
+/** tokens per CUDA batch: 64 cells of 2048 tokens, 24 of 4096 with padding; B×T×F activations of a few hundred MB */
+const DEFAULT_TOKEN_BUDGET = 131072;
+/** rows of counts per tokenizer block (2 × threads blocks in flight) */
+const TOKENIZE_ROWS = 4096;
 
-function modelDir(ctx: MethodContext, v: Variant): string {
-  const dir = option(ctx, "model_dir") ?? (option(ctx, v.rootKey) ? join(option(ctx, v.rootKey)!, v.rootModel) : undefined);
+/** a path option; "" counts as unset */
+const path = z.string().optional().transform((v) => v || undefined);
+const options = z.object({
+  /** a folder with config.json and model.safetensors or pytorch_model.bin */
+  model_dir: path,
+  /** the seed's layouts: <root>/Geneformer-V2-104M (geneformer), <root>/geneformer-12L-30M (geneformer-v1) */
+  geneformer_root: path,
+  geneformer_v1_root: path,
+  token_dictionary_file: path,
+  gene_median_file: path,
+  gene_mapping_file: path,
+  /** −1: second-to-last layer; 0: last (the range is checked against the model) */
+  emb_layer: z.number().int().max(0).default(-1),
+  /** the variant's own by default: cls (V2), mean (V1) */
+  pooling: z.enum(["cls", "mean"]).optional(),
+  /** auto | cuda | cpu; unset: SCEMBED_DEVICE, else auto */
+  device: z.enum(["auto", "cuda", "cpu"]).optional(),
+  token_budget: z.number().int().positive().default(DEFAULT_TOKEN_BUDGET),
+  gpu_retries: z.number().int().positive().default(3),
+  gpu_retry_delays_s: z.array(z.number().min(0)).default([30, 60]),
+});
+type GeneformerOptions = z.output<typeof options>;
+type Context = MethodContext<GeneformerOptions>;
+
+function modelDir(ctx: Context, v: Variant): string {
+  const root = ctx.options[v.rootKey];
+  const dir = ctx.options.model_dir ?? (root ? join(root, v.rootModel) : undefined);
   if (!dir) {
     throw new InputError(`no model directory for ${v.name}`, {
       key: `init_kwargs_${v.name.replace(/-/g, "_")}.model_dir`,
@@ -59,7 +83,7 @@ function modelDir(ctx: MethodContext, v: Variant): string {
   return dir;
 }
 
-async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictionaries): Promise<TokenCacheReader> {
+async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries): Promise<TokenCacheReader> {
   const { reader } = ctx;
   const key = artifactKey(`tokens-${v.name}`, { rules: v.rules, dictionaries: dict.fingerprint }, [reader.path]);
   const { reader: cache, cached } = await tokenCache(ctx.dataset.cacheDir, key, reader.nObs, async function* () {
@@ -67,17 +91,16 @@ async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictiona
     const slots = geneSlots(ids, dict);
     ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
     if (slots.matched === 0) throw new InputError(`none of the genes is in the ${v.name} vocabulary`, { file: reader.path, key: "var/ensembl_id", fix: "Geneformer needs human Ensembl ids (ENSG…)" });
-    const counts = await rawCounts(reader, v.name, ctx.log);
+    const counts = ctx.dataset.inputs(reader);
+    await counts.open("counts");
     let nCounts: number[] | undefined;
     if (await reader.hasColumn("obs", "n_counts")) {
       nCounts = (await reader.column("obs", "n_counts")).map(Number);
       ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
     } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
     const blocks = async function* () {
-      for (let r0 = 0; r0 < reader.nObs; r0 += 4096) {
-        const r1 = Math.min(reader.nObs, r0 + 4096);
-        const block = await counts.readRows(r0, r1);
-        const sizes = nCounts ? Float64Array.from(nCounts.slice(r0, r1)) : Float64Array.from({ length: r1 - r0 }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
+      for await (const { r0, block } of counts.blocks("counts", TOKENIZE_ROWS)) {
+        const sizes = nCounts ? Float64Array.from(nCounts.slice(r0, r0 + block.rows)) : Float64Array.from({ length: block.rows }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
         yield { block, nCounts: sizes };
       }
     };
@@ -87,52 +110,37 @@ async function tokenize(ctx: MethodContext, v: Variant, dict: GeneformerDictiona
   return cache;
 }
 
-function dictionaries(ctx: MethodContext, v: Variant): GeneformerDictionaries {
+function dictionaries(ctx: Context, v: Variant): GeneformerDictionaries {
   return loadDictionaries({
-    tokenDictionary: option(ctx, "token_dictionary_file") ?? v.defaultTokens,
-    geneMedians: option(ctx, "gene_median_file") ?? v.defaultMedians,
-    geneMapping: option(ctx, "gene_mapping_file"),
+    tokenDictionary: ctx.options.token_dictionary_file ?? v.defaultTokens,
+    geneMedians: ctx.options.gene_median_file ?? v.defaultMedians,
+    geneMapping: ctx.options.gene_mapping_file,
   });
 }
 
-/** tokens per CUDA batch: 64 cells of 2048 tokens, 24 of 4096 with padding; B×T×F activations of a few hundred MB */
-const DEFAULT_TOKEN_BUDGET = 131072;
-
-function positiveInt(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${key} must be a positive integer, got ${String(value)}`, { key });
-  return n;
-}
-
-function retryPolicy(ctx: MethodContext): RetryPolicy {
-  const attempts = positiveInt(ctx.initKwargs["gpu_retries"], "init_kwargs.gpu_retries", 3);
-  const raw = ctx.initKwargs["gpu_retry_delays_s"];
-  const delaysS = Array.isArray(raw) ? raw.map(Number) : [30, 60];
-  if (delaysS.some((d) => !Number.isFinite(d) || d < 0)) throw new InputError("gpu_retry_delays_s must be a list of seconds", { key: "init_kwargs.gpu_retry_delays_s" });
-  return { attempts, delaysS };
-}
-
-function geneformerMethod(v: Variant): EmbeddingMethod {
+function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "tokens"> {
   return {
     name: v.name,
     hardware: "gpu",
     description: `Geneformer ${v.name === "geneformer" ? "V2" : "V1"} cell embeddings (${v.pooling} pooling)`,
+    input: "tokens",
+    options,
     requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "a model directory (init_kwargs.model_dir)"],
     // the width is the model's hidden size, known only once it is loaded
     expectedDim: () => undefined,
-    check: checkModelInputs,
+    check: async () => ({ ready: true, detail: "needs init_kwargs.model_dir" }),
     async prepareOnly(ctx) {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dropped = tokens.uncropped.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
       tokens.close();
       return `tokenized ${tokens.nCells} cells (${dropped} without known genes)`;
     },
-    async prepare(ctx): Promise<Embedder> {
+    async prepare(ctx): Promise<Embedder<"tokens">> {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dir = modelDir(ctx, v);
       if (!existsSync(dir)) throw new InputError("model directory not found", { file: dir, fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it` });
-      const device = await selectDevice(deviceChoice(ctx.initKwargs["device"], `init_kwargs.device`), ctx.log, retryPolicy(ctx));
+      const o = ctx.options;
+      const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, { attempts: o.gpu_retries, delaysS: o.gpu_retry_delays_s });
       let model = models.get(`${device.name}:${dir}`);
       if (!model) {
         models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
@@ -143,13 +151,13 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.config.hidden_size) {
         ctx.log.warn(`${v.name}: embedding_dim_map says ${ctx.configuredDim}, the model's hidden size is ${model.config.hidden_size}; using ${model.config.hidden_size}`);
       }
-      const embLayer = Number(ctx.initKwargs["emb_layer"] ?? -1);
-      if (!Number.isInteger(embLayer) || embLayer > 0 || embLayer < -L) throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, { key: "init_kwargs.emb_layer" });
-      const pooling = (option(ctx, "pooling") ?? v.pooling) as Pooling;
+      const embLayer = o.emb_layer;
+      if (embLayer < -L) throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, { key: "init_kwargs.emb_layer" });
+      const pooling: Pooling = o.pooling ?? v.pooling;
       const H = model.config.hidden_size;
       const onCpu = model.device.name === "cpu";
       const batchCells = onCpu ? Math.max(1, ctx.batchSize ?? 16) : Infinity;
-      let budget = onCpu ? Infinity : positiveInt(ctx.initKwargs["token_budget"], "init_kwargs.token_budget", DEFAULT_TOKEN_BUDGET);
+      let budget = onCpu ? Infinity : o.token_budget;
       const special = v.rules.specialTokens;
       const m = model;
       const forward = (rows: number[], ids: Int32Array, offsets: Int32Array | number[], out: Float32Array) => {
@@ -161,11 +169,10 @@ function geneformerMethod(v: Variant): EmbeddingMethod {
       };
       return {
         dim: H,
-        input: "none",
+        tokens,
         obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
-        embed(block, out, r0) {
-          const { tokens: ids, offsets } = tokens.read(r0, r0 + block.rows);
-          const lengths = Array.from({ length: block.rows }, (_, i) => offsets[i + 1]! - offsets[i]!);
+        embed({ tokens: ids, offsets }, out) {
+          const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
           // empty cells stay zero rows
           runSplittingOnOom(
             tokenBatches(lengths, budget, batchCells),

@@ -4,10 +4,11 @@
  * keyed by var name across files (a gene absent from a file counts as 0 there), so every chunk
  * gets the same gene space.
  */
+import { z } from "zod";
 import { InputError } from "../errors.ts";
 import { seuratBatched, seuratSingle, topN } from "../numerics/hvg-seurat.ts";
 import { addMoments, emptyMoments, type GeneMoments } from "../numerics/moments.ts";
-import type { Logger } from "../pipeline/logger.ts";
+import type { Logger } from "../logger.ts";
 import { artifactKey, cachedArtifact } from "../store/artifact-cache.ts";
 import type { DatasetContext } from "./method.ts";
 
@@ -18,6 +19,15 @@ export interface HvgSelection {
   nCells: number;
   /** selected gene names, in dataset var order */
   genes: string[];
+}
+
+/** The `batch_key` option of the methods that select HVGs (hvg, pca fit); unset means the section's. */
+export const batchKeyOption = z.string().nullable().optional();
+
+/** One meaning of batch_key for every HVG selection: the method's option, else the section's. */
+export function resolveBatchKey(option: string | null | undefined, dataset: DatasetContext): string | null {
+  const key = option ?? dataset.batchKey;
+  return typeof key === "string" && key !== "" ? key : null;
 }
 
 export async function datasetHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, log: Logger): Promise<HvgSelection> {

@@ -6,11 +6,13 @@
  * - `source: reuse`: the reference's behaviour, per file: `var['highly_variable']` when it flags
  *   at least dim genes (the dim largest `dispersions_norm` over all genes when it flags more),
  *   else a selection on that file alone.
+ * `batch_key` (default: the section's) selects per batch, as scanpy does.
  */
+import { z } from "zod";
 import { InputError } from "../errors.ts";
 import { gatherColumns } from "../numerics/gather.ts";
-import { datasetHvg } from "./hvg-selection.ts";
-import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
+import { batchKeyOption, datasetHvg, resolveBatchKey } from "./hvg-selection.ts";
+import type { EmbeddingMethod, MethodContext } from "./method.ts";
 
 export const DEFAULT_HVG_DIM = 512;
 
@@ -29,12 +31,13 @@ export function columnsByName(varNames: readonly string[], genes: readonly strin
   return target;
 }
 
-function batchKeyOf(ctx: MethodContext): string | null {
-  const v = ctx.initKwargs["batch_key"] ?? ctx.dataset.batchKey;
-  return typeof v === "string" && v !== "" ? v : null;
-}
+const options = z.object({
+  source: z.enum(["dataset", "reuse"]).default("dataset"),
+  batch_key: batchKeyOption,
+});
+type HvgOptions = z.output<typeof options>;
 
-async function reuseSelection(ctx: MethodContext, dim: number): Promise<string[] | undefined> {
+async function reuseSelection(ctx: MethodContext<HvgOptions>, dim: number): Promise<string[] | undefined> {
   const { reader } = ctx;
   if (!(await reader.hasColumn("var", "highly_variable"))) return undefined;
   const flags = (await reader.column("var", "highly_variable")).map((v) => v === true || v === 1);
@@ -51,33 +54,34 @@ async function reuseSelection(ctx: MethodContext, dim: number): Promise<string[]
   return top.map((i) => names[i]!);
 }
 
-export const hvg: EmbeddingMethod = {
+export const hvg: EmbeddingMethod<HvgOptions, "lognorm"> = {
   name: "hvg",
   hardware: "cpu",
   description: "log-normalized expression of the dataset's highly variable genes (scanpy seurat flavor)",
+  input: "lognorm",
+  options,
   requires: ["X (log-normalized, or counts)"],
   expectedDim: (configured) => configured ?? DEFAULT_HVG_DIM,
   async check(reader) {
     return { ready: reader.nObs > 1, detail: `selection over the dataset's ${reader.nVars} genes` };
   },
-  async prepare(ctx): Promise<Embedder> {
+  async prepare(ctx) {
     const dim = ctx.configuredDim ?? DEFAULT_HVG_DIM;
-    const source = ctx.initKwargs["source"] ?? "dataset";
-    if (source !== "dataset" && source !== "reuse") throw new InputError(`hvg.source must be 'dataset' or 'reuse', got '${String(source)}'`, { key: "hvg.source" });
+    const batchKey = resolveBatchKey(ctx.options.batch_key, ctx.dataset);
     let genes: string[] | undefined;
-    if (source === "reuse") {
+    if (ctx.options.source === "reuse") {
       genes = await reuseSelection(ctx, dim);
       if (genes) ctx.log.info(`hvg: reusing var['highly_variable'] of this file (${genes.length} genes)`);
       else {
         ctx.log.info(`hvg: var['highly_variable'] flags fewer than ${dim} genes; selecting on this file alone`);
-        genes = (await datasetHvg({ ...ctx.dataset, files: [ctx.reader.path] }, dim, batchKeyOf(ctx), ctx.log)).genes;
+        genes = (await datasetHvg({ ...ctx.dataset, files: [ctx.reader.path] }, dim, batchKey, ctx.log)).genes;
       }
     } else {
-      genes = (await datasetHvg(ctx.dataset, dim, batchKeyOf(ctx), ctx.log)).genes;
+      genes = (await datasetHvg(ctx.dataset, dim, batchKey, ctx.log)).genes;
     }
     const target = columnsByName(await ctx.reader.varNames(), genes);
     const present = target.reduce((n, p) => n + (p >= 0 ? 1 : 0), 0);
     if (present < genes.length) ctx.log.warn(`hvg: ${genes.length - present} of the dataset's ${genes.length} HVGs are not in this file; their columns are 0`);
-    return { dim: genes.length, input: "lognorm", embed: (block, out) => void gatherColumns(block, target, genes!.length, out) };
+    return { dim: genes.length, embed: (block, out) => void gatherColumns(block, target, genes!.length, out) };
   },
 };

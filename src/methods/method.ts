@@ -1,15 +1,39 @@
 /**
- * What every embedding method provides. `prepare` does the per-file (or dataset-level, cached)
- * setup and returns an embedder; `embed` maps one block of rows to one block of output rows.
+ * What every embedding method provides. A method declares what it consumes (`input`) and the
+ * options it reads (a zod schema, validated at config load); `prepare` does the per-file (or
+ * dataset-level, cached) setup and returns an embedder; the pipeline streams the declared input
+ * in row blocks and `embed` maps one block to one block of output rows.
  */
+import type { z } from "zod";
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
+import type { Logger } from "../logger.ts";
 import type { CsrBlock } from "../numerics/csr.ts";
-import type { Logger } from "../pipeline/logger.ts";
+import type { TokenCacheReader, TokenRows } from "../store/token-cache.ts";
 
 export type Hardware = "cpu" | "gpu";
 
-/** What a method reads from each row block: log-normalized expression, or nothing (it reads its own prepared data). */
-export type MethodInput = "lognorm" | "none";
+/** What `embed` receives for rows [r0, r1), by the method's declared input. */
+export interface InputBlocks {
+  /** log1p(normalize_total(counts, 1e4)), or X as stored when it already is that */
+  lognorm: CsrBlock;
+  /** raw counts: layers['counts'], or X when it holds counts */
+  counts: CsrBlock;
+  /** the cells' tokens, as the method's preparation wrote them */
+  tokens: TokenRows;
+}
+export type MethodInput = keyof InputBlocks;
+/** The inputs the pipeline reads from the file itself. */
+export type ExpressionInput = Exclude<MethodInput, "tokens">;
+
+/** One file's expression streams, chosen once per file (and logged) by the pipeline. */
+export interface FileInputs {
+  /** chooses the stream's source now, so a missing input fails before anything is written */
+  open(input: ExpressionInput): Promise<void>;
+  /** rows [r0, r1) */
+  read(input: ExpressionInput, r0: number, r1: number): Promise<CsrBlock>;
+  /** the whole file in consecutive blocks of at most `rows` rows (the section's chunk_rows by default) */
+  blocks(input: ExpressionInput, rows?: number): AsyncGenerator<{ r0: number; block: CsrBlock }>;
+}
 
 /** One file of a dataset, as a dataset-level scan sees it. */
 export interface ExpressionFile {
@@ -21,6 +45,8 @@ export interface ExpressionFile {
 }
 
 export interface ScanVisitor {
+  /** rows per block, when the visitor wants fewer than the section's chunk_rows */
+  blockRows?: number;
   begin?(file: ExpressionFile): Promise<void>;
   /** may return a promise, which the scan awaits before reading on (backpressure) */
   block(block: CsrBlock, r0: number): void | Promise<void>;
@@ -32,15 +58,18 @@ export interface DatasetContext {
   files: string[];
   /** where preparation artifacts live (never inside the input tree) */
   cacheDir: string;
+  /** the section's batch_key: obs column of the batches, for HVG selection */
   batchKey?: string | null;
+  /** the expression streams of an open file of the dataset (one per reader) */
+  inputs(reader: AnnDataReader): FileInputs;
   /** streams one file's log-normalized expression in row blocks; `begin` runs before the first */
   scan(path: string, visit: ScanVisitor): Promise<void>;
 }
 
-export interface MethodContext {
+export interface MethodContext<O = unknown> {
   reader: AnnDataReader;
-  /** `init_kwargs` merged with `init_kwargs_<method>` */
-  initKwargs: Record<string, unknown>;
+  /** the method's options (`init_kwargs`, its section block, `init_kwargs_<method>`), validated */
+  options: O;
   /** `embedding_dim_map[method]`, when configured */
   configuredDim?: number;
   /** cells per forward batch (the section's batch_size) */
@@ -49,26 +78,32 @@ export interface MethodContext {
   dataset: DatasetContext;
 }
 
-export interface Embedder {
+export interface Embedder<I extends MethodInput = MethodInput> {
   readonly dim: number;
-  readonly input: MethodInput;
+  /** input "tokens": the token file prepared for this file, which the pipeline streams to `embed` */
+  readonly tokens?: TokenCacheReader;
   /** writes rows × dim values into `out` (row-major, zeroed by the caller) for file rows [r0, r0 + rows) */
-  embed(block: CsrBlock, out: Float32Array, r0: number): void | Promise<void>;
+  embed(block: InputBlocks[I], out: Float32Array, r0: number): void | Promise<void>;
   /** boolean obs columns to record with the embedding, e.g. which cells the method could embed */
   obsColumns?(): { name: string; values: Uint8Array }[];
 }
 
-export interface EmbeddingMethod {
+export interface EmbeddingMethod<O = unknown, I extends MethodInput = MethodInput> {
   readonly name: string;
   readonly hardware: Hardware;
   readonly description: string;
+  readonly input: I;
+  /** its options; unknown keys are warned about at config load, invalid values are errors */
+  readonly options: z.ZodObject & z.ZodType<O>;
+  /** old option names still read, with a deprecation warning: old → new */
+  readonly renamedOptions?: Readonly<Record<string, string>>;
   /** the output width when it is known without reading the file */
   expectedDim(configuredDim?: number): number | undefined;
   /** what the file must contain, for `inspect` */
   readonly requires: readonly string[];
-  prepare(ctx: MethodContext): Promise<Embedder>;
+  prepare(ctx: MethodContext<O>): Promise<Embedder<I>>;
   /** the preparation phase alone (e.g. tokenization, without loading a model); defaults to `prepare` */
-  prepareOnly?(ctx: MethodContext): Promise<string>;
-  /** whether a file holds what this method needs, without computing anything */
-  check(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }>;
+  prepareOnly?(ctx: MethodContext<O>): Promise<string>;
+  /** what the file needs beyond the declared input, without computing anything (for `inspect`) */
+  check?(reader: AnnDataReader): Promise<{ ready: boolean; detail: string }>;
 }

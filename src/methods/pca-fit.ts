@@ -10,7 +10,7 @@ import { topEigen } from "../numerics/eigen.ts";
 import { covariance } from "../numerics/gram.ts";
 import { ParallelGram } from "../numerics/parallel-gram.ts";
 import { csrTimesDense } from "../numerics/sparse-dense.ts";
-import type { Logger } from "../pipeline/logger.ts";
+import type { Logger } from "../logger.ts";
 import { artifactKey, cachedArtifact } from "../store/artifact-cache.ts";
 import { columnsByName } from "./hvg.ts";
 import { datasetHvg } from "./hvg-selection.ts";
@@ -35,12 +35,16 @@ export async function datasetPca(dataset: DatasetContext, K: number, nTopGenes: 
   return value;
 }
 
+/** blocks handed to the Gram workers (two in flight each): small, so memory stays a few MB and the work spreads */
+const GRAM_BLOCK_ROWS = 1024;
+
 async function fitPca(dataset: DatasetContext, genes: string[], K: number): Promise<FittedPca> {
   const P = genes.length;
   const gram = new ParallelGram(P);
   for (const path of dataset.files) {
     let posOf: Int32Array = new Int32Array(0);
     await dataset.scan(path, {
+      blockRows: GRAM_BLOCK_ROWS,
       async begin(file) {
         posOf = columnsByName(file.varNames, genes);
       },
@@ -70,11 +74,14 @@ async function fitPca(dataset: DatasetContext, genes: string[], K: number): Prom
   };
 }
 
-export async function fittedPcaEmbedder(ctx: MethodContext): Promise<Embedder> {
-  const K = Number(ctx.initKwargs["n_comps"] ?? ctx.configuredDim ?? 50);
-  const nTop = Number(ctx.initKwargs["n_top_genes"] ?? 2000);
-  const batchKey = typeof ctx.initKwargs["hvg_batch_key"] === "string" ? (ctx.initKwargs["hvg_batch_key"] as string) : null;
-  const model = await datasetPca(ctx.dataset, K, nTop, batchKey, ctx.log);
+export interface FitSettings {
+  K: number;
+  nTopGenes: number;
+  batchKey: string | null;
+}
+
+export async function fittedPcaEmbedder(ctx: MethodContext, s: FitSettings): Promise<Embedder<"lognorm">> {
+  const model = await datasetPca(ctx.dataset, s.K, s.nTopGenes, s.batchKey, ctx.log);
   const P = model.genes.length, k = model.K;
   const target = columnsByName(await ctx.reader.varNames(), model.genes);
   // scores = (x − μ)·Vᵀ = x·Vᵀ − μ·Vᵀ
@@ -82,5 +89,5 @@ export async function fittedPcaEmbedder(ctx: MethodContext): Promise<Embedder> {
   for (let j = 0; j < k; j++) for (let g = 0; g < P; g++) W[g * k + j] = model.components[j * P + g]!;
   const bias = new Float64Array(k);
   for (let j = 0; j < k; j++) for (let g = 0; g < P; g++) bias[j]! -= model.means[g]! * model.components[j * P + g]!;
-  return { dim: k, input: "lognorm", embed: (block, out) => csrTimesDense(block, target, W, k, bias, out) };
+  return { dim: k, embed: (block, out) => csrTimesDense(block, target, W, k, bias, out) };
 }

@@ -4,14 +4,17 @@
  *   genes, read from the scikit-learn pickle. The scaler is folded into the projection, so the
  *   work is a sparse × dense product: x_pca = x·(C/σ)ᵀ − (μ/σ + m)·Cᵀ. A missing gene is x = 0
  *   before scaling, as in the reference.
- * - `mode: fit`: components fitted once per dataset in the preparation phase (see pca-fit.ts).
+ * - `mode: fit`: components fitted once per dataset in the preparation phase (see pca-fit.ts),
+ *   `n_comps` components of the `n_top_genes` HVGs, selected with `batch_key` as hvg does.
  */
+import { z } from "zod";
 import { ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import { readPretrainedPca, type PretrainedPca } from "../models/sklearn-pca.ts";
 import { csrTimesDense } from "../numerics/sparse-dense.ts";
 import { packagePath } from "../package-root.ts";
-import { panelColumns } from "./gene-panel.ts";
+import { ensemblColumn, panelColumns } from "./gene-panel.ts";
+import { batchKeyOption, resolveBatchKey } from "./hvg-selection.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { fittedPcaEmbedder } from "./pca-fit.ts";
 
@@ -24,15 +27,21 @@ function loadModel(path: string): PretrainedPca {
   return m;
 }
 
-export function pcaMode(options: Record<string, unknown>): "pretrained" | "fit" {
-  const mode = options["mode"] ?? "pretrained";
-  if (mode !== "pretrained" && mode !== "fit") throw new InputError(`pca.mode must be 'pretrained' or 'fit', got '${String(mode)}'`, { key: "pca.mode" });
-  return mode;
-}
+const options = z.object({
+  mode: z.enum(["pretrained", "fit"]).default("pretrained"),
+  /** pretrained: the scikit-learn pickle (scaler + PCA) */
+  model_file: z.string().min(1).optional(),
+  ensembl_col: ensemblColumn,
+  /** fit: components (default embedding_dim_map.pca, else 50) and HVGs to fit on */
+  n_comps: z.number().int().positive().optional(),
+  n_top_genes: z.number().int().positive().default(2000),
+  batch_key: batchKeyOption,
+});
+type PcaOptions = z.output<typeof options>;
 
 /** The pretrained projection folded for one file's var axis. */
-export async function pretrainedEmbedder(ctx: MethodContext, model: PretrainedPca): Promise<Embedder> {
-  const { ids, source } = await ensemblIds(ctx.reader, (ctx.initKwargs["ensembl_col"] as string) ?? "ensembl_id");
+export async function pretrainedEmbedder(ctx: MethodContext<PcaOptions>, model: PretrainedPca): Promise<Embedder<"lognorm">> {
+  const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
   const columns = panelColumns(model.genes, ids);
   const present = columns.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
   if (present === 0) throw new InputError(`none of the PCA model's ${model.G} genes is in the file (ids from ${source})`, { file: ctx.reader.path, key: "var/ensembl_id" });
@@ -54,13 +63,16 @@ export async function pretrainedEmbedder(ctx: MethodContext, model: PretrainedPc
     const shift = mu[g]! / sd[g]! + m[g]!;
     for (let k = 0; k < K; k++) bias[k]! -= shift * C[k * G + g]!;
   }
-  return { dim: K, input: "lognorm", embed: (block, out) => csrTimesDense(block, rowOf, W, K, bias, out) };
+  return { dim: K, embed: (block, out) => csrTimesDense(block, rowOf, W, K, bias, out) };
 }
 
-export const pca: EmbeddingMethod = {
+export const pca: EmbeddingMethod<PcaOptions, "lognorm"> = {
   name: "pca",
   hardware: "cpu",
   description: "50 principal components (the reference's pretrained 10k-gene PCA, or fitted per dataset)",
+  input: "lognorm",
+  options,
+  renamedOptions: { hvg_batch_key: "batch_key" },
   requires: ["X (log-normalized, or counts)", "var['ensembl_id'] (pretrained mode)"],
   expectedDim: () => 50,
   async check(reader) {
@@ -74,9 +86,9 @@ export const pca: EmbeddingMethod = {
     }
   },
   async prepare(ctx) {
-    if (pcaMode(ctx.initKwargs) === "fit") return fittedPcaEmbedder(ctx);
-    const file = typeof ctx.initKwargs["model_file"] === "string" ? (ctx.initKwargs["model_file"] as string) : DEFAULT_PCA_MODEL;
-    const model = loadModel(file);
+    const o = ctx.options;
+    if (o.mode === "fit") return fittedPcaEmbedder(ctx, { K: o.n_comps ?? ctx.configuredDim ?? 50, nTopGenes: o.n_top_genes, batchKey: resolveBatchKey(o.batch_key, ctx.dataset) });
+    const model = loadModel(o.model_file ?? DEFAULT_PCA_MODEL);
     if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.K) ctx.log.warn(`pca: embedding_dim_map says ${ctx.configuredDim}, the model has ${model.K} components; using ${model.K}`);
     return pretrainedEmbedder(ctx, model);
   },

@@ -8,7 +8,7 @@ import { pca } from "./pca.ts";
 import { scviFm } from "./scvi-fm.ts";
 import type { EmbeddingMethod } from "./method.ts";
 
-const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map([
+const METHODS: ReadonlyMap<string, EmbeddingMethod> = new Map<string, EmbeddingMethod>([
   ["gs", gs],
   ["gs10k", gs10k],
   ["hvg", hvg],

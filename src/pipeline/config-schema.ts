@@ -1,13 +1,18 @@
 /**
  * The dataset YAML, as the reference's Hydra configs write it. Unknown top-level sections
- * (preprocessing, dataset_creation, …) are kept and ignored; embedding sections are validated.
+ * (preprocessing, dataset_creation, …) are kept and ignored; embedding sections are validated,
+ * and a key they do not know is warned about (see config-keys.ts).
  */
 import { z } from "zod";
 
 export const SECTION_NAMES = ["embedding_preparation", "embedding_cpu", "embedding_gpu"] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
-const compressor = z.object({ id: z.string() }).catchall(z.unknown());
+/** the zarr compressors src/store/codecs.ts reads and writes */
+export const COMPRESSOR_IDS = ["gzip", "zlib", "blosc", "zstd", "lz4"] as const;
+
+const compressor = z.object({ id: z.enum(COMPRESSOR_IDS) }).catchall(z.unknown());
+const mapping = z.record(z.string(), z.unknown());
 
 export const sectionSchema = z
   .object({
@@ -22,12 +27,16 @@ export const sectionSchema = z
     input_files: z.array(z.string()).nullable().default(null),
     output_dir: z.string().nullable().default(null),
     batch_key: z.string().nullable().optional(),
-    init_kwargs: z.record(z.string(), z.unknown()).nullable().default(null),
+    init_kwargs: mapping.nullable().default(null),
     x_is: z.enum(["auto", "lognorm", "counts"]).default("auto"),
     compressor: compressor.optional(),
     cache_dir: z.string().nullable().optional(),
     memory_gb: z.number().positive().optional(),
     execution_location: z.string().optional(),
+    /** the reference's, unused here */
+    venv_path: z.unknown().optional(),
+    /** sbatch settings of this section (see executors/sbatch-script.ts) */
+    slurm: mapping.optional(),
   })
   .catchall(z.unknown());
 
@@ -40,6 +49,13 @@ export const configSchema = z
     split_dataset: z.boolean().default(true),
     base_file_path: z.string().nullable().optional(),
     workflow_dir: z.string().nullable().optional(),
+    /** every section only prepares (the reference's ++prepare_only=true) */
+    prepare_only: z.boolean().optional(),
+    /** the section `embed -c` runs when -s is not given */
+    embedding_config_section: z.string().optional(),
+    /** a shell command SLURM runs after both embedding sections */
+    dataset_creation_hook: z.string().optional(),
+    slurm: mapping.optional(),
     embedding_preparation: sectionSchema.optional(),
     embedding_cpu: sectionSchema.optional(),
     embedding_gpu: sectionSchema.optional(),

@@ -1,10 +1,11 @@
-/** The DatasetContext the methods see: the dataset's files, its cache, and a streamed scan. */
+/** The DatasetContext the methods see: the dataset's files, its cache, and their expression streams. */
 import { resolve, sep } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { ConfigError } from "../errors.ts";
-import type { DatasetContext } from "../methods/method.ts";
-import { chooseExpressionSource, type XIs } from "./expression-source.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../logger.ts";
+import type { DatasetContext, FileInputs } from "../methods/method.ts";
+import type { XIs } from "./expression-source.ts";
+import { fileInputs } from "./file-inputs.ts";
 
 export interface DatasetSettings {
   files: string[];
@@ -23,26 +24,30 @@ export function createDatasetContext(s: DatasetSettings): DatasetContext {
       throw new ConfigError(`the preparation cache ${cacheDir} would be inside the input ${f}`, { key: "cache_dir", fix: "set cache_dir outside the input tree" });
     }
   }
+  const opened = new WeakMap<AnnDataReader, FileInputs>();
   return {
     files: s.files,
     cacheDir,
     batchKey: s.batchKey,
+    inputs(reader) {
+      let inputs = opened.get(reader);
+      if (!inputs) opened.set(reader, (inputs = fileInputs(reader, s)));
+      return inputs;
+    },
     async scan(path, visit) {
       const reader = await AnnDataReader.open(path);
       try {
-        const source = await chooseExpressionSource(reader, s.xIs);
-        const varNames = await reader.varNames();
         const file = {
           path,
           nObs: reader.nObs,
           nVars: reader.nVars,
-          varNames,
+          varNames: await reader.varNames(),
           obsColumn: async (name: string) => (await reader.column("obs", name)) as unknown[],
         };
+        const inputs = fileInputs(reader, { xIs: s.xIs, chunkRows: s.chunkRows });
+        await inputs.open("lognorm");
         await visit.begin?.(file);
-        for (let r0 = 0; r0 < reader.nObs; r0 += s.chunkRows) {
-          await visit.block(await source.readLognorm(r0, Math.min(reader.nObs, r0 + s.chunkRows)), r0);
-        }
+        for await (const { r0, block } of inputs.blocks("lognorm", visit.blockRows)) await visit.block(block, r0);
       } finally {
         reader.close();
       }

@@ -1,141 +1,95 @@
 /**
  * The per-file loop: check existing → methods to run → create output → prepare → one streamed
- * pass over row blocks feeding every method → commit each embedding. A failing method is
- * reported and aborted; the others still land.
+ * pass over row blocks, each method fed the input it declares (each input read once per block)
+ * → commit each embedding. A failing method is reported and aborted; the others still land.
  */
+import { stat } from "node:fs/promises";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { embeddingStatus, type EmbeddingStatus } from "../anndata/completeness.ts";
 import { refreshConsolidated } from "../anndata/consolidated.ts";
+import { writeBoolObsColumn } from "../anndata/obs-column.ts";
 import { ObsmWriter, obsmChunkRows } from "../anndata/obsm-writer.ts";
 import { ensureOutputStore, storeLockPath } from "../anndata/output-store.ts";
 import { InputError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import { getMethod } from "../methods/registry.ts";
-import type { DatasetContext, Embedder, EmbeddingMethod } from "../methods/method.ts";
-import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
+import type { InputBlocks } from "../methods/method.ts";
 import { withLock } from "../store/lock.ts";
-import { chooseExpressionSource, type XIs } from "./expression-source.ts";
-import { writeBoolObsColumn } from "../anndata/obs-column.ts";
-import type { CsrBlock } from "../numerics/csr.ts";
-
-const emptyBlock = (rows: number, cols: number): CsrBlock => ({ rows, cols, indptr: new Int32Array(rows + 1), indices: new Int32Array(0), data: new Float32Array(0) });
-import type { Logger } from "./logger.ts";
+import { rowRanges } from "./file-inputs.ts";
+import { prepareMethod, type FileRun, type Prepared } from "./method-run.ts";
+import type { Task } from "./plan.ts";
 import { createProgress } from "./progress.ts";
-import { stat } from "node:fs/promises";
+import { failedResult, obsmKey, type FileReport, type MethodResult } from "./report.ts";
 
-export interface FileJob {
-  input: string;
-  output: string;
-  methods: string[];
-  chunkRows: number;
-  overwrite: boolean;
-  xIs: XIs;
-  dimMap: Record<string, number>;
-  initKwargs(method: string): Record<string, unknown>;
-  batchSize?: number;
-  compressor?: CompressorConfig;
-  dataset: DatasetContext;
-  log: Logger;
-  progress?: boolean;
-}
-
-export type MethodStatus = "written" | "prepared" | "skipped" | "failed";
-
-export interface MethodResult {
-  method: string;
-  key: string;
-  status: MethodStatus;
-  detail: string;
-  seconds?: number;
-  error?: Error;
-}
-
-export interface FileReport {
-  input: string;
-  output: string;
-  nObs: number;
-  results: MethodResult[];
-}
-
-interface Active {
-  method: EmbeddingMethod;
-  embedder: Embedder;
+interface Active extends Prepared {
   writer: ObsmWriter;
   started: number;
 }
 
-export const obsmKey = (method: string) => `X_${method}`;
-
-export async function embedFile(job: FileJob): Promise<FileReport> {
-  const { log } = job;
-  const reader = await AnnDataReader.open(job.input);
+export async function embedFile(task: Pick<Task, "input" | "output" | "settings">, run: FileRun): Promise<FileReport> {
+  const { log } = run;
+  const { settings } = task;
+  const reader = await AnnDataReader.open(task.input);
   const results: MethodResult[] = [];
   const fail = (method: string, err: unknown) => {
-    const error = err instanceof Error ? err : new Error(String(err));
-    log.error(`${obsmKey(method)} failed: ${error.message}`);
-    results.push({ method, key: obsmKey(method), status: "failed", detail: error.message, error });
+    const result = failedResult(method, err);
+    log.error(`${result.key} failed: ${result.detail}`);
+    results.push(result);
   };
+  const report = () => ({ input: task.input, output: task.output, nObs: reader.nObs, results });
   try {
     if (reader.nObs === 0) {
-      throw new InputError("the file has 0 cells; there is nothing to embed", { file: job.input, key: "obs", fix: "drop empty chunk files from input_files" });
+      throw new InputError("the file has 0 cells; there is nothing to embed", { file: task.input, key: "obs", fix: "drop empty chunk files from input_files" });
     }
-    const outputExists = (await stat(job.output).catch(() => undefined)) !== undefined;
-    const toRun: EmbeddingMethod[] = [];
-    for (const name of job.methods) {
-      const method = getMethod(name);
-      const dim = method.expectedDim(job.dimMap[name]);
-      const status = await embeddingStatus(outputExists ? job.output : job.input, obsmKey(name), reader.nObs, dim);
-      const decision = decide(status, job.overwrite, dim);
+    const outputExists = (await stat(task.output).catch(() => undefined)) !== undefined;
+    const toRun: string[] = [];
+    for (const name of settings.methods) {
+      const dim = getMethod(name).expectedDim(settings.dimMap[name]);
+      const status = await embeddingStatus(outputExists ? task.output : task.input, obsmKey(name), reader.nObs, dim);
+      const decision = decide(status, settings.overwrite, dim);
       if (decision.run) {
         if (decision.note) log.info(`${obsmKey(name)}: ${decision.note}`);
-        toRun.push(method);
+        toRun.push(name);
       } else if (decision.error) {
-        fail(name, new InputError(decision.error, { file: outputExists ? job.output : job.input, key: `obsm/${obsmKey(name)}`, fix: "rerun with overwrite (--overwrite or ++<section>.overwrite=true) to replace it" }));
+        fail(name, new InputError(decision.error, { file: outputExists ? task.output : task.input, key: `obsm/${obsmKey(name)}`, fix: "rerun with overwrite (--overwrite or ++<section>.overwrite=true) to replace it" }));
       } else {
-        if (status.state === "complete" && status.consolidatedStale) await repairConsolidated(job.output, obsmKey(name), log);
+        if (status.state === "complete" && status.consolidatedStale) await repairConsolidated(task.output, obsmKey(name), log);
         log.info(`${obsmKey(name)}: already complete ${JSON.stringify(status.state === "complete" ? status.shape : [])}, skipped`);
         results.push({ method: name, key: obsmKey(name), status: "skipped", detail: "already complete" });
       }
     }
-    if (toRun.length === 0 && outputExists) return { input: job.input, output: job.output, nObs: reader.nObs, results };
+    if (toRun.length === 0 && outputExists) return report();
 
-    const created = await ensureOutputStore(job.input, job.output);
-    if (created === "created") log.info(`created ${job.output} from ${job.input}`);
-    if (toRun.length === 0) return { input: job.input, output: job.output, nObs: reader.nObs, results };
+    const created = await ensureOutputStore(task.input, task.output);
+    if (created === "created") log.info(`created ${task.output} from ${task.input}`);
+    if (toRun.length === 0) return report();
 
-    const prepared: { method: EmbeddingMethod; embedder: Embedder }[] = [];
-    for (const method of toRun) {
+    const prepared: Prepared[] = [];
+    for (const name of toRun) {
       try {
-        const embedder = await method.prepare({ reader, initKwargs: job.initKwargs(method.name), configuredDim: job.dimMap[method.name], batchSize: job.batchSize, log, dataset: job.dataset });
-        prepared.push({ method, embedder });
+        prepared.push(await prepareMethod(name, reader, settings, run));
       } catch (err) {
-        fail(method.name, err);
+        fail(name, err);
       }
     }
     // one block size for all methods; each method's chunks are whole multiples of it
-    const blockRows = Math.min(...prepared.map((p) => obsmChunkRows(job.chunkRows, p.embedder.dim, reader.nObs)));
+    const blockRows = Math.min(...prepared.map((p) => obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs)));
     const active: Active[] = [];
-    for (const { method, embedder } of prepared) {
+    for (const p of prepared) {
       try {
-        const chunkRows = blockRows * Math.max(1, Math.floor(obsmChunkRows(job.chunkRows, embedder.dim, reader.nObs) / blockRows));
-        const writer = await ObsmWriter.begin({ store: job.output, key: obsmKey(method.name), nObs: reader.nObs, dim: embedder.dim, chunkRows, compressor: job.compressor });
-        active.push({ method, embedder, writer, started: Date.now() });
+        const chunkRows = blockRows * Math.max(1, Math.floor(obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs) / blockRows));
+        const writer = await ObsmWriter.begin({ store: task.output, key: obsmKey(p.method.name), nObs: reader.nObs, dim: p.embedder.dim, chunkRows, compressor: settings.compressor });
+        active.push({ ...p, writer, started: Date.now() });
       } catch (err) {
-        fail(method.name, err);
+        fail(p.method.name, err);
       }
     }
-    // expression is read only when a method needs it (Geneformer reads its prepared tokens)
-    let read = async (r0: number, r1: number): Promise<CsrBlock> => emptyBlock(r1 - r0, reader.nVars);
-    if (active.some((a) => a.embedder.input === "lognorm")) {
-      const source = await chooseExpressionSource(reader, job.xIs);
-      log.info(`expression: ${source.reason}`);
-      read = source.readLognorm;
-    }
-    await streamBlocks(job, reader.nObs, blockRows, read, active, fail);
+    await streamBlocks(reader, blockRows, active, run, fail);
     for (const a of active) {
       try {
         await a.writer.commit();
         for (const col of a.embedder.obsColumns?.() ?? []) {
-          await writeBoolObsColumn(job.output, col.name, col.values);
+          await writeBoolObsColumn(task.output, col.name, col.values);
           log.info(`obs['${col.name}']: ${col.values.reduce((n, v) => n + v, 0)} of ${col.values.length} cells true`);
         }
         const seconds = (Date.now() - a.started) / 1000;
@@ -146,37 +100,30 @@ export async function embedFile(job: FileJob): Promise<FileReport> {
         fail(a.method.name, err);
       }
     }
-    return { input: job.input, output: job.output, nObs: reader.nObs, results };
+    return report();
   } finally {
     reader.close();
   }
 }
 
-async function streamBlocks(
-  job: FileJob,
-  nObs: number,
-  blockRows: number,
-  read: (r0: number, r1: number) => Promise<CsrBlock>,
-  active: Active[],
-  fail: (method: string, err: unknown) => void,
-): Promise<void> {
+/** Feeds every active method its input, block by block; a method that fails is dropped and aborted. */
+async function streamBlocks(reader: AnnDataReader, blockRows: number, active: Active[], run: FileRun, fail: (method: string, err: unknown) => void): Promise<void> {
   if (active.length === 0) return;
-  const progress = job.progress ? createProgress(job.input, nObs) : undefined;
-  for (let r0 = 0; r0 < nObs && active.length > 0; r0 += blockRows) {
-    const r1 = Math.min(nObs, r0 + blockRows);
-    let block;
-    try {
-      block = await read(r0, r1);
-    } catch (err) {
-      for (const a of active.splice(0)) {
-        await a.writer.abort();
-        fail(a.method.name, err);
-      }
-      break;
-    }
+  const inputs = run.dataset.inputs(reader);
+  const progress = run.progress ? createProgress(reader.path, reader.nObs) : undefined;
+  for (const [r0, r1] of rowRanges(reader.nObs, blockRows)) {
+    if (active.length === 0) break;
+    // each expression input is read once per block, for every method that declares it
+    const read = new Map<string, Promise<InputBlocks[keyof InputBlocks]>>();
+    const blockFor = (a: Active) => {
+      const input = a.method.input;
+      if (input === "tokens") return Promise.resolve(a.embedder.tokens!.read(r0, r1));
+      if (!read.has(input)) read.set(input, inputs.read(input, r0, r1));
+      return read.get(input)!;
+    };
     for (const a of [...active]) {
       try {
-        await a.embedder.embed(block, a.writer.nextRows(r1 - r0), r0);
+        await a.embedder.embed(await blockFor(a), a.writer.nextRows(r1 - r0), r0);
         await a.writer.advance(r1 - r0);
       } catch (err) {
         active.splice(active.indexOf(a), 1);
@@ -207,8 +154,4 @@ function decide(status: EmbeddingStatus, overwrite: boolean, dim?: number): { ru
 async function repairConsolidated(store: string, key: string, log: Logger): Promise<void> {
   await withLock(storeLockPath(store), store, () => refreshConsolidated(store, [`obsm/${key}`]));
   log.info(`${key}: .zmetadata did not list it; refreshed`);
-}
-
-export function failedResults(report: FileReport): MethodResult[] {
-  return report.results.filter((r) => r.status === "failed");
 }

@@ -1,53 +1,88 @@
 /**
- * Which matrix gives the log-normalized expression the CPU methods read, decided once per file
- * and logged. `x_is: lognorm|counts` states it; `auto` decides from `layers['counts']` and the
- * values of X's first rows: integers mean counts; non-negative non-integers whose expm1 rows sum
- * to ~1e4 mean log1p(normalize_total); anything else falls back to `layers['counts']`.
+ * Which matrix gives a file's expression streams, decided once per file with a reason to log.
+ * One rule says whether X holds counts: `x_is: counts|lognorm` states it; `auto` looks at X's
+ * first rows (finite, non-negative integers mean counts). Counts come from `layers['counts']`,
+ * else from X when it holds counts, and every counts block is checked as it is read. The
+ * log-normalized stream is log1p(normalize_total) of that counts stream, or X as stored when its
+ * expm1 rows sum to ~1e4 (anything else falls back to `layers['counts']`).
  */
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
+import type { MatrixReader } from "../anndata/matrix.ts";
 import { InputError } from "../errors.ts";
 import type { CsrBlock } from "../numerics/csr.ts";
-import { logNormalize, medianExpm1RowSum, profileValues, rowOfEntry } from "../numerics/lognorm.ts";
-import type { MatrixReader } from "../anndata/matrix.ts";
+import { logNormalize, medianExpm1RowSum, profileValues, rowOfEntry, type ValueProfile } from "../numerics/lognorm.ts";
 
 export type XIs = "auto" | "lognorm" | "counts";
 
-export interface ExpressionSource {
+export interface RowSource {
   matrix: MatrixReader;
   /** counts are log-normalized per block; lognorm data is used as stored */
   transform: "lognorm" | "none";
   reason: string;
-  readLognorm(r0: number, r1: number): Promise<CsrBlock>;
+  /** rows [r0, r1) of the stream */
+  read(r0: number, r1: number): Promise<CsrBlock>;
 }
 
+/** rows of X that decide `x_is: auto` */
 const SAMPLE_ROWS = 2000;
 
-export async function chooseExpressionSource(reader: AnnDataReader, xIs: XIs): Promise<ExpressionSource> {
+interface XSample {
+  x: MatrixReader;
+  rows: number;
+  block: CsrBlock;
+  profile: ValueProfile;
+}
+
+async function sampleX(reader: AnnDataReader): Promise<XSample> {
+  const x = await reader.matrix("X");
+  const rows = Math.min(reader.nObs, SAMPLE_ROWS);
+  const block = await x.readRows(0, rows);
+  return { x, rows, block, profile: profileValues(block.data) };
+}
+
+/** The one rule for "X holds counts". */
+function holdsCounts(p: ValueProfile): boolean {
+  return p.firstNonFinite < 0 && p.firstNegative < 0 && p.allIntegers;
+}
+
+/** Raw counts: layers['counts'], else X when it holds counts. */
+export async function countsSource(reader: AnnDataReader, xIs: XIs): Promise<RowSource> {
+  if (await reader.has("layers/counts")) return counts(await reader.matrix("layers/counts"), "none", "layers['counts']", reader.path);
+  if (xIs === "counts") return counts(await reader.matrix("X"), "none", "X (x_is: counts, configured); no layers['counts']", reader.path);
+  if (xIs === "auto" && (await reader.has("X"))) {
+    const s = await sampleX(reader);
+    if (holdsCounts(s.profile)) return counts(s.x, "none", `X holds integer counts in its first ${s.rows} rows; no layers['counts']`, reader.path);
+  }
+  throw new InputError(`raw counts are needed, and layers['counts'] is missing (X is not integer counts${xIs === "lognorm" ? ": x_is: lognorm" : ""})`, {
+    file: reader.path,
+    key: "layers/counts",
+    fix: "store the raw counts as layers['counts']",
+  });
+}
+
+/** log1p(normalize_total(counts, 1e4)), as the CPU methods read it. */
+export async function lognormSource(reader: AnnDataReader, xIs: XIs): Promise<RowSource> {
   const file = reader.path;
   const hasX = await reader.has("X");
   const hasCounts = await reader.has("layers/counts");
   if (!hasX && !hasCounts) {
     throw new InputError("neither X nor layers['counts'] is present", { file, key: "X", fix: "store the expression matrix as X or layers['counts']" });
   }
-  if (xIs === "lognorm") return source(await reader.matrix("X"), "none", "x_is: lognorm (configured)", file);
-  if (xIs === "counts") return source(await reader.matrix("X"), "lognorm", "x_is: counts (configured); log1p(normalize_total(X, 1e4)) per block", file);
+  if (xIs === "lognorm") return stored(await reader.matrix("X"), "x_is: lognorm (configured)");
+  if (xIs === "counts") return counts(await reader.matrix("X"), "lognorm", "x_is: counts (configured); log1p(normalize_total(X, 1e4)) per block", file);
 
   if (hasX) {
-    const x = await reader.matrix("X");
-    const n = Math.min(reader.nObs, SAMPLE_ROWS);
-    const sample = await x.readRows(0, n);
-    const p = profileValues(sample.data);
+    const s = await sampleX(reader);
+    const p = s.profile;
+    if (holdsCounts(p)) {
+      const same = hasCounts ? await sameStoredValues(s.x, await reader.matrix("layers/counts"), s.rows) : false;
+      return counts(s.x, "lognorm", `X holds integer counts${same ? " (equal to layers['counts'])" : ""} in its first ${s.rows} rows; log1p(normalize_total(X, 1e4)) per block`, file);
+    }
     if (p.firstNonFinite < 0 && p.firstNegative < 0) {
-      if (p.allIntegers) {
-        const same = hasCounts ? await sameStoredValues(x, await reader.matrix("layers/counts"), n) : false;
-        return source(x, "lognorm", `X holds integer counts${same ? " (equal to layers['counts'])" : ""} in its first ${n} rows; log1p(normalize_total(X, 1e4)) per block`, file);
-      }
-      const median = medianExpm1RowSum(sample);
-      if (Math.abs(median - 1e4) / 1e4 < 0.01) {
-        return source(x, "none", `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`, file);
-      }
+      const median = medianExpm1RowSum(s.block);
+      if (Math.abs(median - 1e4) / 1e4 < 0.01) return stored(s.x, `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`);
       if (!hasCounts) {
-        return source(x, "none", `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`, file);
+        return stored(s.x, `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`);
       }
     }
     if (!hasCounts) {
@@ -58,19 +93,23 @@ export async function chooseExpressionSource(reader: AnnDataReader, xIs: XIs): P
       });
     }
   }
-  return source(await reader.matrix("layers/counts"), "lognorm", "X is not usable as is; log1p(normalize_total(layers['counts'], 1e4)) per block", file);
+  return counts(await reader.matrix("layers/counts"), "lognorm", "X is not usable as is; log1p(normalize_total(layers['counts'], 1e4)) per block", file);
 }
 
-function source(matrix: MatrixReader, transform: "lognorm" | "none", reason: string, file: string): ExpressionSource {
+function stored(matrix: MatrixReader, reason: string): RowSource {
+  return { matrix, transform: "none", reason, read: (r0, r1) => matrix.readRows(r0, r1) };
+}
+
+/** A counts matrix, each block checked as it is read, then log-normalized or not. */
+function counts(matrix: MatrixReader, transform: "lognorm" | "none", reason: string, file: string): RowSource {
   return {
     matrix,
     transform,
     reason,
-    async readLognorm(r0, r1) {
+    async read(r0, r1) {
       const block = await matrix.readRows(r0, r1);
-      if (transform === "none") return block;
       checkCounts(block, file, matrix.key, r0);
-      return logNormalize(block);
+      return transform === "lognorm" ? logNormalize(block) : block;
     },
   };
 }

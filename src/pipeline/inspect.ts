@@ -2,7 +2,14 @@
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { embeddingStatus, type EmbeddingStatus } from "../anndata/completeness.ts";
 import { hasConsolidated } from "../anndata/consolidated.ts";
+import type { ExpressionInput } from "../methods/method.ts";
 import { getMethod, methodNames } from "../methods/registry.ts";
+import { countsSource, lognormSource } from "./expression-source.ts";
+
+interface Readiness {
+  ready: boolean;
+  detail: string;
+}
 
 export interface Inspection {
   file: string;
@@ -12,7 +19,9 @@ export interface Inspection {
   layers: string[];
   consolidatedMetadata: boolean;
   obsm: { key: string; shape: number[]; dtype: string; status: EmbeddingStatus["state"]; detail?: string }[];
-  methods: { method: string; ready: boolean; detail: string }[];
+  /** the expression streams the methods read, as x_is: auto finds them */
+  inputs: Record<ExpressionInput, Readiness>;
+  methods: ({ method: string } & Readiness)[];
 }
 
 export async function inspectFile(path: string): Promise<Inspection> {
@@ -26,8 +35,20 @@ export async function inspectFile(path: string): Promise<Inspection> {
       const detail = st.state === "incomplete" ? `${st.missingChunks} chunk(s) missing` : st.state === "complete" && st.consolidatedStale ? ".zmetadata does not list it" : undefined;
       obsm.push({ ...e, status: st.state, detail });
     }
+    const found = (source: Promise<{ reason: string }>): Promise<Readiness> =>
+      source.then(
+        (s) => ({ ready: true, detail: s.reason }),
+        (err: Error) => ({ ready: false, detail: err.message.split("\n")[0]! }),
+      );
+    const inputs = { lognorm: await found(lognormSource(reader, "auto")), counts: await found(countsSource(reader, "auto")) };
     const methods: Inspection["methods"] = [];
-    for (const name of methodNames()) methods.push({ method: name, ...(await getMethod(name).check(reader)) });
+    for (const name of methodNames()) {
+      const method = getMethod(name);
+      // tokens are made from the raw counts
+      const input = inputs[method.input === "lognorm" ? "lognorm" : "counts"];
+      const own = input.ready ? await method.check?.(reader) : undefined;
+      methods.push({ method: name, ready: input.ready && (own?.ready ?? true), detail: input.ready ? (own?.detail ?? `reads ${method.input}`) : input.detail });
+    }
     return {
       file: path,
       format: reader.format,
@@ -36,6 +57,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
       layers,
       consolidatedMetadata: reader.format === "zarr" && (await hasConsolidated(path)),
       obsm,
+      inputs,
       methods,
     };
   } finally {
@@ -49,6 +71,8 @@ export function formatInspection(i: Inspection): string {
     `layers: ${i.layers.length ? i.layers.join(", ") : "(none)"}${i.format === "zarr" ? `; consolidated metadata: ${i.consolidatedMetadata ? "yes" : "no"}` : ""}`,
     "obsm:",
     ...(i.obsm.length ? i.obsm.map((o) => `  ${o.key.padEnd(16)} (${o.shape.join(", ")}) ${o.dtype}  ${o.status}${o.detail ? ` — ${o.detail}` : ""}`) : ["  (none)"]),
+    "inputs:",
+    ...Object.entries(i.inputs).map(([name, r]) => `  ${name.padEnd(16)} ${r.ready ? "found" : "MISSING"}  ${r.detail}`),
     "methods:",
     ...i.methods.map((m) => `  ${m.method.padEnd(16)} ${m.ready ? "ready" : "NOT READY"}  ${m.detail}`),
   ];

@@ -54,6 +54,32 @@ export function resolveOutputDir(config: Config, sectionName: SectionName, secti
   return resolve(base, "processed_with_emb", kind, name);
 }
 
+/** Which files a section reads and where each one's output and log go. */
+export interface FileLayout {
+  inputs: string[];
+  /** holds the outputs (and, unless cache_dir says otherwise, the preparation cache) */
+  outputDir: string;
+  outputFor(input: string): string;
+  logFor?(input: string): string;
+}
+
+/** The dataset's chunk files, outputs mirrored under output_dir, one log per file. */
+export function sectionLayout(config: Config, sectionName: SectionName, section: Section): FileLayout {
+  const inputs = resolveInputFiles(config, sectionName, section);
+  const outputDir = resolveOutputDir(config, sectionName, section);
+  return {
+    inputs,
+    outputDir,
+    outputFor: (input) => outputPathFor(input, outputDir),
+    logFor: (input) => logPathFor(input, outputDir, sectionName),
+  };
+}
+
+/** One file to one named output (`embed --input … --output …`); logs go to stderr only. */
+export function singleFileLayout(input: string, output: string): FileLayout {
+  return { inputs: [resolve(input)], outputDir: dirname(resolve(output)), outputFor: () => resolve(output) };
+}
+
 /** `<output_dir>/<split>/<stem>.zarr`, split being the input's parent folder name. */
 export function outputPathFor(input: string, outputDir: string): string {
   const stem = basename(input, extname(input));

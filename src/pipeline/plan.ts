@@ -1,10 +1,31 @@
-/** Config section → one task per input file: plain data that a worker or an array job can run. */
+/**
+ * Config section → one task per input file: plain data that a worker or an array job can run.
+ * Every task of a section carries the same settings object, which flows unchanged to the file loop.
+ */
 import { join, resolve } from "node:path";
 import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
-import { getSection, initKwargsFor } from "./config-load.ts";
+import { getSection } from "./config-load.ts";
 import type { Config, SectionName } from "./config-schema.ts";
 import type { XIs } from "./expression-source.ts";
-import { logPathFor, outputPathFor, resolveInputFiles, resolveOutputDir } from "./paths.ts";
+import { sectionOptions } from "./method-options.ts";
+import { sectionLayout, type FileLayout } from "./paths.ts";
+
+/** How a section embeds each of its files. */
+export interface EmbedSettings {
+  methods: string[];
+  /** each method's validated options, by method name */
+  options: Record<string, unknown>;
+  /** the preparation phase only: check inputs, build per-file and dataset-level resources */
+  prepareOnly: boolean;
+  chunkRows: number;
+  batchSize: number;
+  overwrite: boolean;
+  xIs: XIs;
+  dimMap: Record<string, number>;
+  compressor?: CompressorConfig;
+  /** the dataset, for dataset-level preparation: every input file of the section */
+  dataset: { files: string[]; cacheDir: string; batchKey: string | null };
+}
 
 export interface Task {
   section: SectionName;
@@ -12,44 +33,34 @@ export interface Task {
   input: string;
   output: string;
   logFile?: string;
-  methods: string[];
-  prepareOnly: boolean;
-  chunkRows: number;
-  batchSize: number;
-  overwrite: boolean;
-  xIs: XIs;
-  dimMap: Record<string, number>;
-  initKwargs: Record<string, Record<string, unknown>>;
-  compressor?: CompressorConfig;
-  /** the section's input files: the dataset for dataset-level preparation */
-  datasetFiles: string[];
-  cacheDir: string;
-  batchKey?: string | null;
+  settings: EmbedSettings;
 }
 
-export function planSection(config: Config, name: SectionName): Task[] {
+export interface PlanOptions {
+  /** the files; the section's dataset layout by default */
+  layout?: FileLayout;
+  prepareOnly?: boolean;
+}
+
+export function planSection(config: Config, name: SectionName, opts: PlanOptions = {}): Task[] {
   const section = getSection(config, name);
   if (!section.enabled || section.methods.length === 0) return [];
-  const inputs = resolveInputFiles(config, name, section);
-  const outputDir = resolveOutputDir(config, name, section);
-  const prepareOnly = name === "embedding_preparation" || config["prepare_only"] === true;
-  return inputs.map((input, index) => ({
-    section: name,
-    index,
-    input,
-    output: outputPathFor(input, outputDir),
-    logFile: logPathFor(input, outputDir, name),
+  const layout = opts.layout ?? sectionLayout(config, name, section);
+  const settings: EmbedSettings = {
     methods: [...section.methods],
-    prepareOnly,
+    options: sectionOptions(name, section).options,
+    prepareOnly: opts.prepareOnly === true || name === "embedding_preparation" || config.prepare_only === true,
     chunkRows: section.chunk_rows,
     batchSize: section.batch_size,
     overwrite: section.overwrite,
     xIs: section.x_is,
     dimMap: { ...(section.embedding_dim_map ?? {}) },
-    initKwargs: Object.fromEntries(section.methods.map((m) => [m, initKwargsFor(section, m)])),
-    compressor: section.compressor as CompressorConfig | undefined,
-    datasetFiles: inputs,
-    cacheDir: section.cache_dir ? resolve(section.cache_dir) : join(outputDir, ".scembed-cache"),
-    batchKey: section.batch_key ?? null,
-  }));
+    compressor: section.compressor,
+    dataset: {
+      files: layout.inputs,
+      cacheDir: section.cache_dir ? resolve(section.cache_dir) : join(layout.outputDir, ".scembed-cache"),
+      batchKey: section.batch_key ?? null,
+    },
+  };
+  return layout.inputs.map((input, index) => ({ section: name, index, input, output: layout.outputFor(input), logFile: layout.logFor?.(input), settings }));
 }

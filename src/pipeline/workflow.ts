@@ -1,33 +1,35 @@
 /**
- * The whole workflow on one executor: preparation first, then the CPU and GPU sections together
- * (they write different keys of the same output files, which the store lock makes safe).
+ * The whole workflow: every section planned up front, then handed to an executor, which runs the
+ * preparation first and the CPU and GPU sections after it (they write different keys of the same
+ * output files, which the store lock makes safe).
  */
-import type { Executor } from "../executors/executor.ts";
-import type { Config } from "./config-schema.ts";
-import type { FileReport } from "./embed-file.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../logger.ts";
+import { SECTION_NAMES, type Config, type SectionName } from "./config-schema.ts";
 import { planSection, type Task } from "./plan.ts";
+import type { FileReport } from "./report.ts";
 
-export interface WorkflowReport {
-  phases: { name: string; tasks: Task[]; reports: FileReport[] }[];
-  failures: number;
+export interface WorkflowPlan {
+  config: Config;
+  /** the planned tasks of each section the config has */
+  sections: Partial<Record<SectionName, Task[]>>;
 }
 
-export async function runWorkflow(config: Config, executor: Executor, log: Logger): Promise<WorkflowReport> {
-  const phases: WorkflowReport["phases"] = [];
-  const prep = config.embedding_preparation ? planSection(config, "embedding_preparation") : [];
-  const embed = [
-    ...(config.embedding_cpu ? planSection(config, "embedding_cpu") : []),
-    ...(config.embedding_gpu ? planSection(config, "embedding_gpu") : []),
-  ];
-  if (prep.length > 0) {
-    log.info(`preparation: ${prep.length} task(s) on ${executor.name}`);
-    phases.push({ name: "preparation", tasks: prep, reports: await executor.run(prep, log) });
-  }
-  if (embed.length > 0) {
-    log.info(`embedding: ${embed.length} task(s) on ${executor.name}`);
-    phases.push({ name: "embedding", tasks: embed, reports: await executor.run(embed, log) });
-  }
-  const failures = phases.flatMap((p) => p.reports).flatMap((r) => r.results).filter((r) => r.status === "failed").length;
-  return { phases, failures };
+export interface WorkflowOutcome {
+  /** one report per task run here (none where the executor only submits) */
+  reports: FileReport[];
+  /** where the executor keeps the workflow's own files, when it has any */
+  workflowDir?: string;
+}
+
+/** What runs a workflow: worker processes on this machine, or array jobs on a SLURM cluster. */
+export interface Executor {
+  readonly name: string;
+  /** Runs or submits every task; a failing task is reported, never thrown. */
+  run(plan: WorkflowPlan, log: Logger): Promise<WorkflowOutcome>;
+}
+
+export function planWorkflow(config: Config): WorkflowPlan {
+  const sections: WorkflowPlan["sections"] = {};
+  for (const name of SECTION_NAMES) if (config[name]) sections[name] = planSection(config, name);
+  return { config, sections };
 }

@@ -17,13 +17,19 @@ export interface TokenChunk {
   uncropped: Int32Array;
 }
 
+/** The tokens of consecutive cells: cell i is tokens[offsets[i], offsets[i + 1]). */
+export interface TokenRows {
+  tokens: Int32Array;
+  offsets: Int32Array;
+}
+
 export interface TokenCacheReader {
   path: string;
   nCells: number;
   lengths: Int32Array;
   uncropped: Int32Array;
   /** tokens of rows [r0, r1) */
-  read(r0: number, r1: number): { tokens: Int32Array; offsets: Int32Array };
+  read(r0: number, r1: number): TokenRows;
   close(): void;
 }
 

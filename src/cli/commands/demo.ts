@@ -1,9 +1,6 @@
 /** `scembed demo`: the main job on the real dataset shipped in data/, then what it wrote. */
-import { packagePath } from "../../package-root.ts";
+import { formatInspection, inspectFile, packagePath, type FileReport, type Logger } from "../../index.ts";
 import { resolve } from "node:path";
-import type { FileReport } from "../../pipeline/embed-file.ts";
-import type { Logger } from "../../pipeline/logger.ts";
-import { formatInspection, inspectFile } from "../../pipeline/inspect.ts";
 import { embedCommand } from "./embed.ts";
 
 const DEMO_INPUT = packagePath("data", "pbmc_10x_3chem.h5ad");

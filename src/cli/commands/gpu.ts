@@ -1,5 +1,5 @@
 /** `scembed gpu`: what the CUDA device finds here (libraries, GPUs); exit 1 when it cannot run. */
-import { gpuReport } from "../../gpu/gpu-report.ts";
+import { gpuReport } from "../../index.ts";
 
 export async function gpuCommand(out: (text: string) => void): Promise<number> {
   const r = await gpuReport();

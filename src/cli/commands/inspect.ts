@@ -1,6 +1,5 @@
 /** `scembed inspect <file> [--json]`. */
-import { ConfigError } from "../../errors.ts";
-import { formatInspection, inspectFile } from "../../pipeline/inspect.ts";
+import { ConfigError, formatInspection, inspectFile } from "../../index.ts";
 import type { ParsedArgs } from "../args.ts";
 
 export async function inspectCommand(args: ParsedArgs, out: (text: string) => void): Promise<void> {

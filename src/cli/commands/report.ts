@@ -1,5 +1,5 @@
 /** Prints what happened to each file and method, and counts failures. */
-import type { FileReport } from "../../pipeline/embed-file.ts";
+import type { FileReport } from "../../index.ts";
 
 export function printReports(reports: FileReport[], out: (line: string) => void): number {
   let failures = 0;

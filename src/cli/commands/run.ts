@@ -1,34 +1,22 @@
 /** `scembed run` (whole workflow) and `scembed task` (one planned task, as an array job runs it). */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { ConfigError } from "../../errors.ts";
-import { submitWorkflow, workflowStatus, type Manifest } from "../../executors/slurm.ts";
-import { localExecutor } from "../../executors/local.ts";
-import { loadConfig } from "../../pipeline/config-load.ts";
-import { SECTION_NAMES, type SectionName } from "../../pipeline/config-schema.ts";
-import type { FileReport } from "../../pipeline/embed-file.ts";
-import type { Logger } from "../../pipeline/logger.ts";
-import { planSection } from "../../pipeline/plan.ts";
-import { runTask } from "../../pipeline/run-task.ts";
-import { runWorkflow } from "../../pipeline/workflow.ts";
+import { ConfigError, localExecutor, planSection, planWorkflow, runTask, sectionName, slurmExecutor, workflowStatus, type Executor, type FileReport, type Logger, type Manifest } from "../../index.ts";
 import { intFlag, type ParsedArgs } from "../args.ts";
+import { configOf } from "../config-file.ts";
 
-export async function runCommand(args: ParsedArgs, log: Logger): Promise<FileReport[]> {
-  if (!args.flags.config) throw new ConfigError("missing -c <dataset.yaml>", { fix: "scembed run -c dataset.yaml" });
-  const executor = (args.flags.executor as string | undefined) ?? "local";
-  if (executor !== "local" && executor !== "slurm") throw new ConfigError(`unknown executor '${executor}'`, { key: "executor", fix: "use --executor local or --executor slurm" });
-  const { config } = loadConfig(String(args.flags.config), args.overrides);
-  if (executor === "slurm") {
-    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
-    const workflowDir = (args.flags["workflow-dir"] as string | undefined) ?? config.workflow_dir ?? join("outputs", stamp.slice(0, 8), `workflow_${stamp}`);
-    const { jobs, scripts } = await submitWorkflow(config, { workflowDir, dryRun: Boolean(args.flags["dry-run"]), resume: Boolean(args.flags.resume) });
-    if (args.flags["dry-run"]) for (const [section, text] of Object.entries(scripts)) log.info(`--- ${section} ---\n${text}`);
-    for (const j of jobs) log.info(`submitted ${j.section}: job ${j.jobId}, array ${j.array || "-"}${j.dependency ? `, after ${j.dependency}` : ""}`);
-    if (!args.flags["dry-run"]) process.stdout.write(`workflow: ${resolve(workflowDir)}\n`);
-    return [];
-  }
-  const report = await runWorkflow(config, localExecutor({ workers: intFlag(args.flags.workers, "workers"), quiet: Boolean(args.flags.quiet) }), log);
-  return report.phases.flatMap((p) => p.reports);
+const EXECUTORS: Record<string, (args: ParsedArgs) => Executor> = {
+  local: (args) => localExecutor({ workers: intFlag(args.flags.workers, "workers"), quiet: Boolean(args.flags.quiet) }),
+  slurm: (args) => slurmExecutor({ workflowDir: args.flags["workflow-dir"] as string | undefined, dryRun: Boolean(args.flags["dry-run"]), resume: Boolean(args.flags.resume) }),
+};
+
+export async function runCommand(args: ParsedArgs, log: Logger, out: (text: string) => void): Promise<FileReport[]> {
+  const name = (args.flags.executor as string | undefined) ?? "local";
+  const executor = EXECUTORS[name];
+  if (!executor) throw new ConfigError(`unknown executor '${name}'`, { key: "executor", fix: `use --executor ${Object.keys(EXECUTORS).join(" or --executor ")}` });
+  const config = configOf(args, log, "scembed run -c dataset.yaml");
+  const outcome = await executor(args).run(planWorkflow(config), log);
+  if (outcome.workflowDir) out(`workflow: ${outcome.workflowDir}`);
+  return outcome.reports;
 }
 
 export async function taskCommand(args: ParsedArgs, log: Logger): Promise<FileReport[]> {
@@ -36,16 +24,15 @@ export async function taskCommand(args: ParsedArgs, log: Logger): Promise<FileRe
   const index = Number(args.flags.index);
   if (args.flags.manifest && section && Number.isInteger(index)) {
     const manifest = JSON.parse(readFileSync(String(args.flags.manifest), "utf8")) as Manifest;
-    const task = manifest.sections[section as SectionName]?.[index];
+    const task = manifest.sections[sectionName(section)]?.[index];
     if (!task) throw new ConfigError(`no task ${index} for ${section} in the manifest`, { file: String(args.flags.manifest), key: "index" });
     return [await runTask(task, log)];
   }
+  const usage = "scembed task -c dataset.yaml -s embedding_cpu --index 0";
   if (!args.flags.config || !section || !Number.isInteger(index) || index < 0) {
-    throw new ConfigError("task needs -c <dataset.yaml> -s <section> --index <i>", { fix: "scembed task -c dataset.yaml -s embedding_cpu --index 0" });
+    throw new ConfigError("task needs -c <dataset.yaml> -s <section> --index <i>", { fix: usage });
   }
-  if (!(SECTION_NAMES as readonly string[]).includes(section)) throw new ConfigError(`unknown section '${section}'`, { key: "section", fix: `use one of: ${SECTION_NAMES.join(", ")}` });
-  const { config } = loadConfig(String(args.flags.config), args.overrides);
-  const tasks = planSection(config, section as SectionName);
+  const tasks = planSection(configOf(args, log, usage), sectionName(section));
   const task = tasks[index];
   if (!task) throw new ConfigError(`index ${index} is out of range: ${section} has ${tasks.length} task(s)`, { key: "index" });
   return [await runTask(task, log)];

@@ -1,0 +1,38 @@
+/**
+ * scembed as a library: what the `scembed` command line does, callable from TypeScript.
+ *
+ * - one file: `embedOneFile({ input, output, methods })` adds `obsm/X_<method>` to a zarr copy of
+ *   the input and reports what each method did;
+ * - a dataset: `loadConfig(yaml, overrides)` → `planWorkflow(config)` → `localExecutor()` or
+ *   `slurmExecutor({...})` `.run(plan, log)`; `planSection` gives one section's tasks, `runTask` runs one;
+ * - reading: `AnnDataReader.open(path)` (zarr or h5ad, streamed row blocks), `inspectFile(path)`;
+ * - the methods: `methodNames()`, `getMethod(name)` (input, options schema, prepare → embed);
+ * - errors: every failure the library foresees is a `ScembedError` (`ConfigError` for bad options,
+ *   `InputError` for bad input, …) whose message names the file, the key and a fix.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, embedOneFile } from "scembed";
+ * const report = await embedOneFile({ input: "chunk_0.h5ad", output: "out/chunk_0.zarr", methods: ["gs", "pca"] }, createLogger());
+ * for (const r of report.results) console.log(r.key, r.status, r.detail);
+ * ```
+ */
+export { AnnDataReader, type ObsmEntry } from "./anndata/anndata-reader.ts";
+export { CodecError, ConfigError, CudaError, InputError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
+export { createLogger, memoryLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { getMethod, methodNames } from "./methods/registry.ts";
+export type { EmbeddingMethod, MethodInput } from "./methods/method.ts";
+export { loadConfig, parseConfig, sectionName, type LoadedConfig } from "./pipeline/config-load.ts";
+export type { Config, SectionName } from "./pipeline/config-schema.ts";
+export type { XIs } from "./pipeline/expression-source.ts";
+export { embedOneFile, planFile, type FileOptions } from "./pipeline/file-plan.ts";
+export { formatInspection, inspectFile, type Inspection } from "./pipeline/inspect.ts";
+export { applyOverrides, isOverride } from "./pipeline/overrides.ts";
+export { planSection, type EmbedSettings, type Task } from "./pipeline/plan.ts";
+export type { FileReport, MethodResult, MethodStatus } from "./pipeline/report.ts";
+export { runTask } from "./pipeline/run-task.ts";
+export { planWorkflow, type Executor, type WorkflowOutcome, type WorkflowPlan } from "./pipeline/workflow.ts";
+export { localExecutor, type LocalOptions } from "./executors/local.ts";
+export { slurmExecutor, workflowStatus, type Manifest, type SlurmOptions, type TaskState } from "./executors/slurm.ts";
+export { gpuReport, type GpuReport } from "./gpu/gpu-report.ts";
+export { packagePath } from "./package-root.ts";

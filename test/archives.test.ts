@@ -15,8 +15,20 @@ import { unzip } from "./helpers/unzip.ts";
 const ARCHIVES = join(FIXTURES, "anndata-archives");
 
 const V07 = {
-  "v0.7.0": { obsCat: ["S", "W", "E", "z", "i"], int64: [-29, -29, 34, 26], x0: [6, 8, 9, 15], nnz: 228, layer00: 0.7223689307492914 },
-  "v0.7.8": { obsCat: ["h", "A", "Z", "B", "w"], int64: [-16, -15, 0, -43], x0: [0, 2, 7, 8, 10, 11, 12, 13, 17, 18], nnz: 239, layer00: 0.5078451175627149 },
+  "v0.7.0": {
+    obsCat: ["S", "W", "E", "z", "i"],
+    int64: [-29, -29, 34, 26],
+    x0: [6, 8, 9, 15],
+    nnz: 228,
+    layer00: 0.7223689307492914,
+  },
+  "v0.7.8": {
+    obsCat: ["h", "A", "Z", "B", "w"],
+    int64: [-16, -15, 0, -43],
+    x0: [0, 2, 7, 8, 10, 11, 12, 13, 17, 18],
+    nnz: 239,
+    layer00: 0.5078451175627149,
+  },
 };
 
 /** Both files of one archive version: the h5ad as is, the zarr zip extracted. */
@@ -60,9 +72,18 @@ for (const [version, expected] of Object.entries(V07)) {
           assert.equal(dense.layout, "dense");
           assert.equal((await dense.readStored(0, 1))[0], Math.fround(expected.layer00), format);
           assert.deepEqual((await readIndex(r.tree, "raw/var")).slice(0, 2), ["gene0", "gene1"], format);
-          const columns = await Promise.all(["obs_cat", "cat_ordered", "int64", "float64", "uint8"].map((c) => r.column("obs", c)));
+          const columns = await Promise.all(
+            ["obs_cat", "cat_ordered", "int64", "float64", "uint8"].map((c) => r.column("obs", c)),
+          );
           const varColumns = await Promise.all(["var_cat", "cat_ordered"].map((c) => r.column("var", c)));
-          return { obs, columns, varColumns, indptr: Array.from(all.indptr), indices: Array.from(all.indices), data: Array.from(all.data) };
+          return {
+            obs,
+            columns,
+            varColumns,
+            indptr: Array.from(all.indptr),
+            indices: Array.from(all.indices),
+            data: Array.from(all.data),
+          };
         }),
       );
     }

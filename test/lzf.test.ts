@@ -38,7 +38,8 @@ test("corrupt LZF streams are errors, never short or padded output", () => {
     [[2, 1, 2, 3], 2, /the output exceeds 2 bytes/],
     [[0, 0x61, 0xe0], 20, /back reference is cut off/],
   ];
-  for (const [bytes, n, message] of cases) assert.throws(() => lzfDecompress(Uint8Array.from(bytes), n), message, String(bytes));
+  for (const [bytes, n, message] of cases)
+    assert.throws(() => lzfDecompress(Uint8Array.from(bytes), n), message, String(bytes));
 });
 
 function h5pyMissing(): string | false {
@@ -90,20 +91,32 @@ test("h5py LZF datasets read from raw chunks equal h5py's reads", { skip: h5pyMi
       const node = await tree.get(key);
       assert.ok(node?.kind === "array", key);
       const rowLength = node.shape.slice(1).reduce((a, b) => a * b, 1);
-      const plain = (v: ArrayLike<unknown>) => Array.from(v, (x) => (typeof x === "bigint" ? Number(x) : typeof values[0] === "boolean" ? x === 1 : x));
+      const plain = (v: ArrayLike<unknown>) =>
+        Array.from(v, (x) => (typeof x === "bigint" ? Number(x) : typeof values[0] === "boolean" ? x === 1 : x));
       assert.deepEqual(plain(await node.readAll()), values, `${key}: whole`);
       const [r0, r1] = [Math.min(3, node.shape[0]!), Math.min(17, node.shape[0]!)];
-      assert.deepEqual(plain(await node.read(r0, r1)), values.slice(r0 * rowLength, r1 * rowLength), `${key}: rows ${r0}..${r1}`);
+      assert.deepEqual(
+        plain(await node.read(r0, r1)),
+        values.slice(r0 * rowLength, r1 * rowLength),
+        `${key}: rows ${r0}..${r1}`,
+      );
       assert.deepEqual(plain(await node.read(r1, r1)), [], `${key}: no rows`);
     }
     const latest = await openTree(path.replace(".h5", "-latest.h5"));
     try {
       const single = await latest.get("single");
       assert.ok(single?.kind === "array");
-      assert.deepEqual(Array.from((await single.readAll()) as Int32Array), Array.from({ length: 50 }, (_, i) => i), "single-chunk index");
+      assert.deepEqual(
+        Array.from((await single.readAll()) as Int32Array),
+        Array.from({ length: 50 }, (_, i) => i),
+        "single-chunk index",
+      );
       const fixed = await latest.get("fixed_array");
       assert.ok(fixed?.kind === "array");
-      await assert.rejects(fixed.read(0, 5), /-latest\.h5, key 'fixed_array': HDF5 chunk index 'fixed array'.*not read here for LZF data[^]*fix: re-save/);
+      await assert.rejects(
+        fixed.read(0, 5),
+        /-latest\.h5, key 'fixed_array': HDF5 chunk index 'fixed array'.*not read here for LZF data[\s\S]*fix: re-save/,
+      );
     } finally {
       latest.close();
     }
@@ -125,7 +138,9 @@ a.write_h5ad(sys.argv[2], compression="gzip")
 print("{}")
 `;
 
-test("an h5ad written by anndata with compression='lzf' reads the same as its gzip twin", { skip: anndataAvailable() ? false : `${PYTHON} with anndata is not installed (Debian: python3-anndata)` }, async (t) => {
+test("an h5ad written by anndata with compression='lzf' reads the same as its gzip twin", {
+  skip: anndataAvailable() ? false : `${PYTHON} with anndata is not installed (Debian: python3-anndata)`,
+}, async (t) => {
   const dir = tempDir(t);
   const [lzf, gzip] = [join(dir, "lzf.h5ad"), join(dir, "gzip.h5ad")];
   python(WRITE_ANNDATA, [lzf, gzip]);
@@ -133,9 +148,20 @@ test("an h5ad written by anndata with compression='lzf' reads the same as its gz
     const r = await AnnDataReader.open(path);
     try {
       const x = await r.matrix("X");
-      const blocks = [await x.readRows(0, 120), await x.readRows(120, 300)].map((b) => [Array.from(b.indptr), Array.from(b.indices), Array.from(b.data)]);
+      const blocks = [await x.readRows(0, 120), await x.readRows(120, 300)].map((b) => [
+        Array.from(b.indptr),
+        Array.from(b.indices),
+        Array.from(b.data),
+      ]);
       const dense = Array.from(await (await r.matrix("layers/dense")).readStored(50, 80));
-      return { obs: await r.obsNames(), vars: await r.varNames(), batch: await r.column("obs", "batch"), n: await r.column("obs", "n"), blocks, dense };
+      return {
+        obs: await r.obsNames(),
+        vars: await r.varNames(),
+        batch: await r.column("obs", "batch"),
+        n: await r.column("obs", "n"),
+        blocks,
+        dense,
+      };
     } finally {
       r.close();
     }
@@ -146,10 +172,19 @@ test("an h5ad written by anndata with compression='lzf' reads the same as its gz
   assert.deepEqual(a, b);
 });
 
-test("an LZF h5ad embeds (gs) bit-identical to its gzip twin", { skip: anndataAvailable() ? false : `${PYTHON} with anndata is not installed (Debian: python3-anndata)` }, async (t) => {
+test("an LZF h5ad embeds (gs) bit-identical to its gzip twin", {
+  skip: anndataAvailable() ? false : `${PYTHON} with anndata is not installed (Debian: python3-anndata)`,
+}, async (t) => {
   const dir = tempDir(t);
-  const resave = "import sys, anndata as ad; a = ad.read_h5ad(sys.argv[1]); a.write_h5ad(sys.argv[2], compression='lzf'); a.write_h5ad(sys.argv[3], compression='gzip')";
-  execFileSync(PYTHON, ["-c", resave, join(REAL, "pbmc1k_v3_chr21.h5ad"), join(dir, "lzf.h5ad"), join(dir, "gzip.h5ad")]);
+  const resave =
+    "import sys, anndata as ad; a = ad.read_h5ad(sys.argv[1]); a.write_h5ad(sys.argv[2], compression='lzf'); a.write_h5ad(sys.argv[3], compression='gzip')";
+  execFileSync(PYTHON, [
+    "-c",
+    resave,
+    join(REAL, "pbmc1k_v3_chr21.h5ad"),
+    join(dir, "lzf.h5ad"),
+    join(dir, "gzip.h5ad"),
+  ]);
   const embedded: number[][] = [];
   for (const name of ["lzf", "gzip"]) {
     const out = join(dir, `${name}.zarr`);

@@ -17,11 +17,20 @@ const VERSIONS = new Set(["0.1.0", "0.2.0"]);
 /** `frame` is a dataframe group: "obs", "var", or e.g. "raw/var". */
 async function frameGroup(tree: TreeReader, frame: string): Promise<GroupNode> {
   const node = await tree.get(frame);
-  if (!node || node.kind !== "group") throw new InputError(`'${frame}' dataframe is missing`, { file: tree.path, key: frame, fix: "is this an AnnData file?" });
+  if (node?.kind !== "group")
+    throw new InputError(`'${frame}' dataframe is missing`, {
+      file: tree.path,
+      key: frame,
+      fix: "is this an AnnData file?",
+    });
   const type = encodingOf(node.attrs);
   const version = String(node.attrs["encoding-version"] ?? "");
   if (type !== undefined && (type !== "dataframe" || !VERSIONS.has(version))) {
-    throw new InputError(`'${frame}' is encoded as '${type}' ${version}, not a dataframe (0.1.0 or 0.2.0)`, { file: tree.path, key: frame, fix: "write obs and var as pandas DataFrames with anndata" });
+    throw new InputError(`'${frame}' is encoded as '${type}' ${version}, not a dataframe (0.1.0 or 0.2.0)`, {
+      file: tree.path,
+      key: frame,
+      fix: "write obs and var as pandas DataFrames with anndata",
+    });
   }
   return node;
 }
@@ -48,13 +57,19 @@ export async function readIndex(tree: TreeReader, frame: string): Promise<string
 /** The number of rows, from the index's shape. */
 export async function frameLength(tree: TreeReader, frame: string): Promise<number> {
   const key = await indexKey(tree, frame);
-  if (!(await tree.get(key))) throw new InputError(`${frame} has no index`, { file: tree.path, key, fix: "the dataframe is incomplete; re-write the file with anndata" });
+  if (!(await tree.get(key)))
+    throw new InputError(`${frame} has no index`, {
+      file: tree.path,
+      key,
+      fix: "the dataframe is incomplete; re-write the file with anndata",
+    });
   return seriesLength(tree, key);
 }
 
 export async function readColumn(tree: TreeReader, frame: string, name: string): Promise<ColumnValues> {
   const key = childKey(tree.path, frame, name, "column");
-  if (!(await tree.get(key))) throw new InputError(`column '${name}' is missing from ${frame}`, { file: tree.path, key });
+  if (!(await tree.get(key)))
+    throw new InputError(`column '${name}' is missing from ${frame}`, { file: tree.path, key });
   return readSeries(tree, key);
 }
 

@@ -20,15 +20,27 @@ export function childKey(file: string, group: string, name: unknown, what: strin
 
 function checked(file: string, group: string, name: unknown, what: string): string {
   if (typeof name !== "string") {
-    throw new InputError(`${what} is ${JSON.stringify(name) ?? String(name)}, not a key`, { file, key: group, fix: "the file's metadata is damaged; re-write it with anndata" });
-  }
-  const bad = name === "" || name.startsWith("/") || name.includes("\\") || name.includes("\0") || name.split("/").some((s) => s === "" || s === "." || s === "..");
-  if (bad) {
-    throw new InputError(`${what} ${JSON.stringify(name)} is not a key inside the store (no '..', '.', empty or absolute paths)`, {
+    throw new InputError(`${what} is ${JSON.stringify(name) ?? String(name)}, not a key`, {
       file,
       key: group,
-      fix: "the file's metadata points outside its element; re-write the file with anndata",
+      fix: "the file's metadata is damaged; re-write it with anndata",
     });
+  }
+  const bad =
+    name === "" ||
+    name.startsWith("/") ||
+    name.includes("\\") ||
+    name.includes("\0") ||
+    name.split("/").some((s) => s === "" || s === "." || s === "..");
+  if (bad) {
+    throw new InputError(
+      `${what} ${JSON.stringify(name)} is not a key inside the store (no '..', '.', empty or absolute paths)`,
+      {
+        file,
+        key: group,
+        fix: "the file's metadata points outside its element; re-write the file with anndata",
+      },
+    );
   }
   return name;
 }

@@ -40,13 +40,20 @@ export async function readSeries(tree: TreeReader, key: string): Promise<SeriesV
   const type = encodingOf(node.attrs);
   try {
     if (type === undefined) {
-      if (node.kind === "group") throw new InputError("group without an encoding-type cannot be read as a column", { file: tree.path, key });
-      return node.attrs["categories"] !== undefined ? await legacyCategorical(tree, node) : await plainArray(tree, node);
+      if (node.kind === "group")
+        throw new InputError("group without an encoding-type cannot be read as a column", { file: tree.path, key });
+      return node.attrs["categories"] !== undefined
+        ? await legacyCategorical(tree, node)
+        : await plainArray(tree, node);
     }
     const version = String(node.attrs["encoding-version"] ?? "");
     const read = READERS.get(`${type}@${version}`);
     if (!read) {
-      throw new InputError(`column encoding '${type}' ${version} is not supported`, { file: tree.path, key, fix: `store it as one of: ${SUPPORTED}` });
+      throw new InputError(`column encoding '${type}' ${version} is not supported`, {
+        file: tree.path,
+        key,
+        fix: `store it as one of: ${SUPPORTED}`,
+      });
     }
     return await read(tree, node);
   } catch (err) {
@@ -82,16 +89,31 @@ function fromCodes(tree: TreeReader, key: string, codes: SeriesValue[], categori
     const i = Number(c);
     if (i === -1) return null;
     if (!Number.isInteger(i) || i < -1 || i >= categories.length) {
-      throw new InputError(`categorical code ${String(c)} is outside [-1, ${categories.length})`, { file: tree.path, key, fix: "the file is corrupt; re-create it" });
+      throw new InputError(`categorical code ${String(c)} is outside [-1, ${categories.length})`, {
+        file: tree.path,
+        key,
+        fix: "the file is corrupt; re-create it",
+      });
     }
     return categories[i]!;
   });
 }
 
-async function nullable(tree: TreeReader, group: GroupNode, cast: (v: SeriesValue) => SeriesValue): Promise<SeriesValue[]> {
-  const [vals, mask] = await Promise.all([readSeries(tree, joinKey(group.key, "values")), readSeries(tree, joinKey(group.key, "mask"))]);
+async function nullable(
+  tree: TreeReader,
+  group: GroupNode,
+  cast: (v: SeriesValue) => SeriesValue,
+): Promise<SeriesValue[]> {
+  const [vals, mask] = await Promise.all([
+    readSeries(tree, joinKey(group.key, "values")),
+    readSeries(tree, joinKey(group.key, "mask")),
+  ]);
   if (vals.length !== mask.length) {
-    throw new InputError(`values (${vals.length}) and mask (${mask.length}) differ in length`, { file: tree.path, key: group.key, fix: "the file is corrupt; re-create it" });
+    throw new InputError(`values (${vals.length}) and mask (${mask.length}) differ in length`, {
+      file: tree.path,
+      key: group.key,
+      fix: "the file is corrupt; re-create it",
+    });
   }
   return vals.map((v, i) => (mask[i] === true || Number(mask[i]) !== 0 ? null : cast(v)));
 }
@@ -103,16 +125,25 @@ function values(data: ArrayData): SeriesValue[] {
 }
 
 function asGroup(tree: TreeReader, node: TreeNode): GroupNode {
-  if (node.kind !== "group") throw new InputError(`encoding '${encodingOf(node.attrs)}' must be a group, found an array`, { file: tree.path, key: node.key });
+  if (node.kind !== "group")
+    throw new InputError(`encoding '${encodingOf(node.attrs)}' must be a group, found an array`, {
+      file: tree.path,
+      key: node.key,
+    });
   return node;
 }
 
 function asArray(tree: TreeReader, node: TreeNode): ArrayNode {
-  if (node.kind !== "array") throw new InputError(`encoding '${encodingOf(node.attrs)}' must be an array, found a group`, { file: tree.path, key: node.key });
+  if (node.kind !== "array")
+    throw new InputError(`encoding '${encodingOf(node.attrs)}' must be an array, found a group`, {
+      file: tree.path,
+      key: node.key,
+    });
   return node;
 }
 
 function oneDimensional(tree: TreeReader, node: ArrayNode): ArrayNode {
-  if (node.shape.length !== 1) throw new InputError(`a column must be 1-d, found shape [${node.shape}]`, { file: tree.path, key: node.key });
+  if (node.shape.length !== 1)
+    throw new InputError(`a column must be 1-d, found shape [${node.shape}]`, { file: tree.path, key: node.key });
   return node;
 }

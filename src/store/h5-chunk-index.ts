@@ -36,11 +36,21 @@ export function readChunkIndex(file: RawFile, header: number, rank: number, key:
   const c = layout.body;
   const version = c.u8();
   const cls = version >= 3 ? c.u8() : -1;
-  if (version < 3 || version > 4) throw new InputError(`HDF5 layout message version ${version} is not read here`, { file: file.path, key, fix: "re-save the file with gzip compression" });
-  if (cls !== 2) throw new InputError(`a filtered dataset must be chunked (layout class ${cls})`, { file: file.path, key });
+  if (version < 3 || version > 4)
+    throw new InputError(`HDF5 layout message version ${version} is not read here`, {
+      file: file.path,
+      key,
+      fix: "re-save the file with gzip compression",
+    });
+  if (cls !== 2)
+    throw new InputError(`a filtered dataset must be chunked (layout class ${cls})`, { file: file.path, key });
   const flags = version === 4 ? c.u8() : 0;
   const ndims = c.u8();
-  if (ndims !== rank + 1) throw new InputError(`layout has ${ndims - 1} chunk dimensions for a rank-${rank} dataset`, { file: file.path, key });
+  if (ndims !== rank + 1)
+    throw new InputError(`layout has ${ndims - 1} chunk dimensions for a rank-${rank} dataset`, {
+      file: file.path,
+      key,
+    });
   // v3: B-tree address, then 4-byte dimensions; v4: the dimensions' byte width, then dimensions
   const btree = version === 3 ? c.offset() : -1;
   const width = version === 4 ? c.u8() : 4;
@@ -54,17 +64,24 @@ export function readChunkIndex(file: RawFile, header: number, rank: number, key:
   }
   const indexType = c.u8();
   if (indexType !== 1) {
-    throw new InputError(`HDF5 chunk index '${V4_INDEXES[indexType] ?? indexType}' (written with libver 'latest') is not read here for LZF data`, {
-      file: file.path,
-      key,
-      fix: "re-save the file with h5py's default libver, or with gzip compression: adata.write_h5ad(path, compression='gzip')",
-    });
+    throw new InputError(
+      `HDF5 chunk index '${V4_INDEXES[indexType] ?? indexType}' (written with libver 'latest') is not read here for LZF data`,
+      {
+        file: file.path,
+        key,
+        fix: "re-save the file with h5py's default libver, or with gzip compression: adata.write_h5ad(path, compression='gzip')",
+      },
+    );
   }
   const filtered = (flags & 2) !== 0;
   const size = filtered ? c.length() : chunk.reduce((a, b) => a * b, elementSize);
   const filterMask = filtered ? c.u32() : 0;
   const address = c.offset();
-  return { chunk, elementSize, entries: address === -1 ? [] : [{ offset: chunk.map(() => 0), address, size, filterMask }] };
+  return {
+    chunk,
+    elementSize,
+    entries: address === -1 ? [] : [{ offset: chunk.map(() => 0), address, size, filterMask }],
+  };
 }
 
 /** Raw-data B-tree (version 1, node type 1): keys are (chunk size, filter mask, offsets). */
@@ -76,7 +93,11 @@ function walkBTree(file: RawFile, address: number, ndims: number, level: number,
   const nodeLevel = head.u8();
   const used = head.u16();
   if (sig !== "TREE" || type !== 1 || (level >= 0 && nodeLevel !== level)) {
-    throw new InputError(`damaged chunk B-tree node at address ${address}`, { file: file.path, key, fix: "the file is corrupt; re-create it" });
+    throw new InputError(`damaged chunk B-tree node at address ${address}`, {
+      file: file.path,
+      key,
+      fix: "the file is corrupt; re-create it",
+    });
   }
   const keySize = 8 + 8 * ndims;
   const c = file.cursor(address + headSize, (used + 1) * keySize + used * file.offsetSize);

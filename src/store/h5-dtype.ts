@@ -13,5 +13,15 @@ export function h5Dtype(meta: Metadata, file: string, key: string): Dtype {
   }
   // anndata writes booleans as an HDF5 enum of int8
   if (type === 8 && size === 1) return "|b1";
+  if (type === 6) {
+    throw new InputError(
+      "compound (record-array) datasets are not read here; anndata < 0.7 stored obs and var this way",
+      {
+        file,
+        key,
+        fix: "re-save the file with a current anndata: anndata.read_h5ad(path).write_h5ad(new_path)",
+      },
+    );
+  }
   throw new InputError(`unsupported HDF5 datatype (class ${type}, ${size} bytes)`, { file, key });
 }

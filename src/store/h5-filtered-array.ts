@@ -51,11 +51,14 @@ export class H5FilteredArray implements ArrayNode {
   ) {
     const unknown = ds.filters.filter((f) => !UNFILTERS.has(f.id));
     if (unknown.length > 0) {
-      throw new InputError(`HDF5 filters ${unknown.map((f) => `'${f.name}' (${f.id})`).join(", ")} next to LZF cannot be read here`, {
-        file: raw().path,
-        key,
-        fix: "re-save the file with gzip: adata.write_h5ad(path, compression='gzip')",
-      });
+      throw new InputError(
+        `HDF5 filters ${unknown.map((f) => `'${f.name}' (${f.id})`).join(", ")} next to LZF cannot be read here`,
+        {
+          file: raw().path,
+          key,
+          fix: "re-save the file with gzip: adata.write_h5ad(path, compression='gzip')",
+        },
+      );
     }
     this.shape = ds.shape;
     this.dtype = ds.dtype;
@@ -76,7 +79,13 @@ export class H5FilteredArray implements ArrayNode {
       const c0 = index.chunk[0]!;
       for (let k = Math.floor(start / c0) * c0; k < stop; k += c0) {
         for (const entry of index.byRow.get(k) ?? []) {
-          const bytes = unfilter(file.read(entry.address, entry.size), entry, this.ds.filters, index.chunk.reduce((a, b) => a * b, es), es);
+          const bytes = unfilter(
+            file.read(entry.address, entry.size),
+            entry,
+            this.ds.filters,
+            index.chunk.reduce((a, b) => a * b, es),
+            es,
+          );
           copyChunk(bytes, entry.offset, index.chunk, out, start, stop, this.shape, es);
         }
       }
@@ -93,7 +102,10 @@ export class H5FilteredArray implements ArrayNode {
     const byRow = new Map<number, ChunkEntry[]>();
     for (const e of index.entries) {
       if (e.offset.some((o, d) => o % index.chunk[d]! !== 0 || o >= this.shape[d]!)) {
-        throw new InputError(`chunk offset [${e.offset}] does not fit chunks [${index.chunk}] of shape [${this.shape}]`, { file: file.path, key: this.key, fix: "the file is corrupt; re-create it" });
+        throw new InputError(
+          `chunk offset [${e.offset}] does not fit chunks [${index.chunk}] of shape [${this.shape}]`,
+          { file: file.path, key: this.key, fix: "the file is corrupt; re-create it" },
+        );
       }
       byRow.set(e.offset[0]!, [...(byRow.get(e.offset[0]!) ?? []), e]);
     }
@@ -103,10 +115,13 @@ export class H5FilteredArray implements ArrayNode {
 
   private decode(bytes: Uint8Array, n: number, file: RawFile): ArrayData {
     const decoder = new TextDecoder(this.ds.utf8 ? "utf-8" : "latin1");
-    if (this.dtype === "|O" && this.ds.vlen) return readVlenStrings(new Cursor(bytes, file.offsetSize, file.lengthSize), n, new GlobalHeap(file), decoder);
+    if (this.dtype === "|O" && this.ds.vlen)
+      return readVlenStrings(new Cursor(bytes, file.offsetSize, file.lengthSize), n, new GlobalHeap(file), decoder);
     if (this.dtype === "|O") {
       const w = this.ds.size;
-      return Array.from({ length: n }, (_, i) => decoder.decode(bytes.subarray(i * w, (i + 1) * w)).replace(/[\0 ]+$/, ""));
+      return Array.from({ length: n }, (_, i) =>
+        decoder.decode(bytes.subarray(i * w, (i + 1) * w)).replace(/[\0 ]+$/, ""),
+      );
     }
     const es = this.ds.size;
     if (!this.ds.littleEndian && es > 1) for (let i = 0; i < bytes.length; i += es) bytes.subarray(i, i + es).reverse();
@@ -115,7 +130,13 @@ export class H5FilteredArray implements ArrayNode {
 }
 
 /** Undoes the filter pipeline (last filter first), skipping filters the chunk's mask marks as not applied. */
-function unfilter(stored: Uint8Array, entry: ChunkEntry, filters: Filter[], expected: number, elementSize: number): Uint8Array {
+function unfilter(
+  stored: Uint8Array,
+  entry: ChunkEntry,
+  filters: Filter[],
+  expected: number,
+  elementSize: number,
+): Uint8Array {
   let bytes = stored;
   for (let i = filters.length - 1; i >= 0; i--) {
     if (entry.filterMask & (1 << i)) continue;
@@ -125,7 +146,9 @@ function unfilter(stored: Uint8Array, entry: ChunkEntry, filters: Filter[], expe
     else if (id === SHUFFLE) bytes = unshuffle(bytes, elementSize);
   }
   if (bytes.length !== expected) {
-    throw new InputError(`chunk at [${entry.offset}] decodes to ${bytes.length} bytes, expected ${expected}`, { fix: "the file is corrupt; re-create it" });
+    throw new InputError(`chunk at [${entry.offset}] decodes to ${bytes.length} bytes, expected ${expected}`, {
+      fix: "the file is corrupt; re-create it",
+    });
   }
   return bytes;
 }
@@ -141,7 +164,16 @@ function unshuffle(bytes: Uint8Array, size: number): Uint8Array {
 }
 
 /** Copies the part of a decoded chunk (corner `off`, full size `chunk`) inside rows [start, stop) into `out`. */
-function copyChunk(src: Uint8Array, off: number[], chunk: number[], out: Uint8Array, start: number, stop: number, shape: number[], es: number): void {
+function copyChunk(
+  src: Uint8Array,
+  off: number[],
+  chunk: number[],
+  out: Uint8Array,
+  start: number,
+  stop: number,
+  shape: number[],
+  es: number,
+): void {
   const rank = shape.length;
   const lo = off.map((o, d) => (d === 0 ? Math.max(o, start) : o));
   const hi = off.map((o, d) => Math.min(o + chunk[d]!, d === 0 ? stop : shape[d]!));
@@ -155,7 +187,8 @@ function copyChunk(src: Uint8Array, off: number[], chunk: number[], out: Uint8Ar
       out.set(src.subarray(from, from + run), (t + lo[d]! - (d === 0 ? start : 0)) * es);
       return;
     }
-    for (let i = lo[d]!; i < hi[d]!; i++) visit(d + 1, s + (i - off[d]!) * srcStride[d]!, t + (i - (d === 0 ? start : 0)) * dstStride[d]!);
+    for (let i = lo[d]!; i < hi[d]!; i++)
+      visit(d + 1, s + (i - off[d]!) * srcStride[d]!, t + (i - (d === 0 ? start : 0)) * dstStride[d]!);
   };
   visit(0, 0, 0);
 }

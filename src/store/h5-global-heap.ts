@@ -20,14 +20,22 @@ export class GlobalHeap {
       this.collections.set(address, objects);
     }
     const bytes = objects.get(index);
-    if (!bytes) throw new InputError(`global heap collection at ${address} has no object ${index}`, { file: this.file.path, fix: "the file is corrupt; re-create it" });
+    if (!bytes)
+      throw new InputError(`global heap collection at ${address} has no object ${index}`, {
+        file: this.file.path,
+        fix: "the file is corrupt; re-create it",
+      });
     return bytes;
   }
 
   private load(address: number): Map<number, Uint8Array> {
     const lengthSize = this.file.lengthSize;
     const head = this.file.cursor(address, 8 + lengthSize);
-    if (head.signature() !== "GCOL") throw new InputError(`no global heap collection at address ${address}`, { file: this.file.path, fix: "the file is corrupt; re-create it" });
+    if (head.signature() !== "GCOL")
+      throw new InputError(`no global heap collection at address ${address}`, {
+        file: this.file.path,
+        fix: "the file is corrupt; re-create it",
+      });
     head.skip(4); // version, reserved
     const c = this.file.cursor(address, head.length());
     c.pos = 8 + lengthSize;

@@ -40,7 +40,10 @@ export class RawFile {
     const at = this.base + address;
     if (this.fd === undefined) throw new Error("file is closed");
     if (at < 0 || length < 0 || at + length > this.size) {
-      throw new InputError(`HDF5 structure at address ${address} (+${length} bytes) lies outside the file (${this.size} bytes)`, { file: this.path, fix: "the file is truncated or corrupt" });
+      throw new InputError(
+        `HDF5 structure at address ${address} (+${length} bytes) lies outside the file (${this.size} bytes)`,
+        { file: this.path, fix: "the file is truncated or corrupt" },
+      );
     }
     const out = new Uint8Array(length);
     let done = 0;
@@ -92,7 +95,8 @@ export class Cursor {
   }
   /** an unsigned integer of `size` bytes (up to 8; exact below 2^53) */
   uint(size: number): number {
-    if (this.pos + size > this.bytes.length) throw new RangeError(`reading ${size} bytes at ${this.pos} of ${this.bytes.length}`);
+    if (this.pos + size > this.bytes.length)
+      throw new RangeError(`reading ${size} bytes at ${this.pos} of ${this.bytes.length}`);
     let v = 0;
     for (let k = size - 1; k >= 0; k--) v = v * 256 + this.bytes[this.pos + k]!;
     this.pos += size;

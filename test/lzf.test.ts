@@ -101,6 +101,7 @@ test("h5py LZF datasets read from raw chunks equal h5py's reads", { skip: h5pyMi
         `${key}: rows ${r0}..${r1}`,
       );
       assert.deepEqual(plain(await node.read(r1, r1)), [], `${key}: no rows`);
+      await assert.rejects(node.read(0, node.shape[0]! + 1), /row range \[0, \d+\) is outside/, key);
     }
     const latest = await openTree(path.replace(".h5", "-latest.h5"));
     try {

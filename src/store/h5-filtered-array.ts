@@ -71,6 +71,11 @@ export class H5FilteredArray implements ArrayNode {
 
   async read(start: number, stop: number): Promise<ArrayData> {
     const file = this.raw();
+    const n = this.shape[0]!;
+    if (start < 0 || stop > n || start > stop) {
+      throw new InputError(`row range [${start}, ${stop}) is outside [0, ${n})`, { file: file.path, key: this.key });
+    }
+    if (start === stop) return this.dtype === "|O" ? [] : viewBytes(this.dtype as NumericDtype, new Uint8Array(0));
     try {
       const index = this.chunkIndex();
       const es = index.elementSize;

@@ -32,6 +32,16 @@ export interface GroupNode {
 
 export type TreeNode = ArrayNode | GroupNode;
 
+/** An attribute value that names another node of the same file (an HDF5 object reference), by its key. */
+export interface NodeRef {
+  readonly kind: "ref";
+  readonly key: string;
+}
+
+export function isNodeRef(v: unknown): v is NodeRef {
+  return typeof v === "object" && v !== null && (v as NodeRef).kind === "ref" && typeof (v as NodeRef).key === "string";
+}
+
 export type StoreFormat = "zarr" | "h5ad";
 
 export interface TreeReader {

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { inspectFile } from "../src/pipeline/inspect.ts";
 import { openTree } from "../src/store/open-tree.ts";
 import type { ArrayNode } from "../src/store/tree.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -40,6 +41,11 @@ test("the anndata-0.13-style v3 store embeds bit-identically to its v2 and h5ad 
   embed(DEMO_H5AD, "h5ad", ["gs", "gs10k", "pca"]);
   assert.ok(existsSync(join(out("v3"), "zarr.json")) && !existsSync(join(out("v3"), ".zgroup")), "v3 in, v3 out");
   assert.ok(existsSync(join(out("v2"), ".zgroup")), "v2 in, v2 out");
+  // inspect says how each array is stored
+  const seen = await inspectFile(out("v3"));
+  assert.match(seen.storage["X"]!, /^zarr v3, shards \[\d+\] of inner chunks \[\d+\], bytes\+zstd/);
+  assert.ok(seen.obsm.every((o) => /^zarr v3, shards \[500,\d+\]/.test(o.storage ?? "")), JSON.stringify(seen.obsm));
+  assert.match((await inspectFile(out("v2"))).storage["X"]!, /^zarr v2, chunks \[\d+\], blosc/);
   for (const method of METHODS) {
     const v3 = await embedding(out("v3"), method, 500);
     assert.ok(v3.equals(await embedding(out("v2"), method, 500)), `X_${method}: v3 and v2 differ`);

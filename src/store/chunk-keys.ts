@@ -4,12 +4,17 @@
  * "i/j"), "0" for a 0-d array.
  */
 import { InputError } from "../errors.ts";
-import type { NamedConfig } from "./zarr-v3-metadata.ts";
 
 /** A chunk's key from its grid coordinates, with "/" between path parts. */
 export type ChunkKeyEncoder = (coords: readonly number[]) => string;
 
-export function chunkKeyEncoder(encoding: NamedConfig | undefined, where: { file: string; key: string }): ChunkKeyEncoder {
+/** zarr v3's `chunk_key_encoding` entry */
+export interface ChunkKeyEncoding {
+  name: string;
+  configuration?: Record<string, unknown>;
+}
+
+export function chunkKeyEncoder(encoding: ChunkKeyEncoding | undefined, where: { file: string; key: string }): ChunkKeyEncoder {
   const name = encoding?.name ?? "default";
   const separator = encoding?.configuration?.separator ?? (name === "v2" ? "." : "/");
   if (separator !== "/" && separator !== ".") {
@@ -24,4 +29,4 @@ export function chunkKeyEncoder(encoding: NamedConfig | undefined, where: { file
 }
 
 /** The encoding our writer uses: zarr-python 3's default. */
-export const DEFAULT_CHUNK_KEY_ENCODING: NamedConfig = { name: "default", configuration: { separator: "/" } };
+export const DEFAULT_CHUNK_KEY_ENCODING: ChunkKeyEncoding = { name: "default", configuration: { separator: "/" } };

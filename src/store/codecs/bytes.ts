@@ -3,7 +3,7 @@
  * `endian`. Here it works on bytes: big-endian elements are swapped to and from little-endian,
  * the byte order of our typed arrays. The reader adds `itemsize` (the element size) to its config.
  */
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const endian = config.endian ?? "little";

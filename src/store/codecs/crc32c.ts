@@ -3,7 +3,7 @@
  * computes it) in 4 little-endian bytes. Decoding verifies the checksum and strips it.
  */
 import { CodecError } from "../../errors.ts";
-import type { Codec } from "./registry.ts";
+import type { Codec } from "./codec.ts";
 
 const TABLE = (() => {
   const table = new Uint32Array(256);

@@ -3,7 +3,7 @@
  * axis order[i]); [1, 0] stores a 2-d chunk column-major. Here it permutes fixed-size elements as
  * bytes: the reader adds the chunk's decoded `shape` and the element size `itemsize` to its config.
  */
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const shape = config.shape as number[] | undefined;

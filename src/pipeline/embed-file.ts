@@ -73,7 +73,7 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     }
     if (toRun.length === 0 && outputExists) return report();
 
-    const created = await ensureOutputStore(task.input, task.output);
+    const created = await ensureOutputStore(task.input, task.output, { zarrFormat: settings.outputZarrFormat });
     if (created === "created") {
       await recordIdentity(task.output, identity);
       log.info(`created ${task.output} from ${task.input}`);

@@ -20,6 +20,7 @@ import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { siblingTempPath, writeJsonAtomic } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
+import { readNodeAttrs, writeNodeAttrs, zarrFormatOf } from "../store/zarr-node.ts";
 import { readJson } from "../store/zarr-tree.ts";
 
 export interface InputIdentity {
@@ -56,7 +57,8 @@ export function sameInput(recorded: InputIdentity, current: InputIdentity): bool
 
 /** The identity an output records, if any. */
 export async function recordedIdentity(store: string): Promise<InputIdentity | undefined> {
-  const { attrs } = await rootAttrs(store);
+  const format = await zarrFormatOf(store);
+  const attrs = format === undefined ? undefined : await readNodeAttrs(format, store);
   const input = (attrs?.["scembed"] as Attrs | undefined)?.["input"];
   return input && typeof input === "object" ? (input as InputIdentity) : undefined;
 }
@@ -64,14 +66,14 @@ export async function recordedIdentity(store: string): Promise<InputIdentity | u
 /** Records `identity` in the output's root attributes (and their consolidated copy), under the store lock. */
 export async function recordIdentity(store: string, identity: InputIdentity): Promise<void> {
   await withLock(storeLockPath(store), store, async () => {
-    const { file, doc, attrs } = await rootAttrs(store);
-    if (!doc || !attrs) throw new InputError("the output has no root zarr metadata to record its input in", { file: store, fix: "remove the output and run again" });
+    const format = await zarrFormatOf(store);
+    if (format === undefined) throw new InputError("the output has no root zarr metadata to record its input in", { file: store, fix: "remove the output and run again" });
+    const attrs = (await readNodeAttrs(format, store)) ?? {};
     const next = { ...attrs, scembed: { ...((attrs["scembed"] as Attrs | undefined) ?? {}), input: identity } };
-    await writeJsonAtomic(file, file.endsWith("zarr.json") ? { ...doc, attributes: next } : next);
-    const consolidated = (await readJson(join(store, ".zmetadata"))) as { metadata?: Attrs } | undefined;
-    if (!file.endsWith("zarr.json") && consolidated?.metadata) {
-      await writeJsonAtomic(join(store, ".zmetadata"), { ...consolidated, metadata: { ...consolidated.metadata, ".zattrs": next } });
-    }
+    await writeNodeAttrs(format, store, next);
+    // v2's consolidated copy of the root attributes (v3 keeps none: the root is its own zarr.json)
+    const consolidated = format === 2 ? ((await readJson(join(store, ".zmetadata"))) as { metadata?: Attrs } | undefined) : undefined;
+    if (consolidated?.metadata) await writeJsonAtomic(join(store, ".zmetadata"), { ...consolidated, metadata: { ...consolidated.metadata, ".zattrs": next } });
   });
 }
 
@@ -111,17 +113,6 @@ export async function reconcileOutput(output: string, current: InputIdentity, ov
 
 function describe(i: InputIdentity): string {
   return `${i.path} (${i.size} bytes, modified ${i.mtime}, ${i.n_obs} cells, ${i.fingerprint.slice(0, 19)}…)`;
-}
-
-/** The root attributes document of a zarr v2 or v3 store. */
-async function rootAttrs(store: string): Promise<{ file: string; doc?: Attrs; attrs?: Attrs }> {
-  const v3 = join(store, "zarr.json");
-  const doc3 = (await readJson(v3)) as Attrs | undefined;
-  if (doc3) return { file: v3, doc: doc3, attrs: (doc3["attributes"] as Attrs | undefined) ?? {} };
-  const v2 = join(store, ".zattrs");
-  const hasGroup = (await readJson(join(store, ".zgroup"))) !== undefined;
-  const attrs = (await readJson(v2)) as Attrs | undefined;
-  return hasGroup ? { file: v2, doc: attrs ?? {}, attrs: attrs ?? {} } : { file: v2 };
 }
 
 /** The fingerprint of an output's own cells, and whether it holds any embedding. */

@@ -6,12 +6,12 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readScviModel } from "../src/models/scvi.ts";
 import { runCliAsync, type CliResult } from "./helpers/cli.ts";
 import { alive, cliWithSignal, datasetConfig, GENES, makeInput, outputState, setStored, toBlosc, writing } from "./helpers/fault-inputs.ts";
-import { FIXTURES, tempDir } from "./helpers/paths.ts";
+import { FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
 import { treeHash } from "./helpers/tree-hash.ts";
 
 interface Setup {
@@ -93,8 +93,8 @@ const CASES: Fault[] = [
     return { args: ["run", "-c", config, "--workers", "2", "--quiet"], inputs, outputs: inputs.map((i) => i.replace(dir, join(dir, "out", dir.split("/").pop()!))) };
   }, expect: { code: 143, stderr: /interrupted by SIGTERM: the workers were stopped/ }, complete: ["X_gs10k"],
     run: async (s) => {
-      const r = await cliWithSignal(s.args, "SIGTERM", () => writing(s.outputs[0]!));
-      assert.equal(r.children.length, 2, "two workers were running");
+      const r = await cliWithSignal(s.args, "SIGTERM", () => s.outputs.every((o) => writing(o)));
+      assert.equal(r.children.length, 2, `two workers were running\n${r.stderr}`);
       assert.deepEqual(r.children.filter(alive), [], "no worker outlives the run");
       return r;
     }, verify: rerun },
@@ -157,6 +157,12 @@ const CASES: Fault[] = [
     await toBlosc(join(i, "X/data"));
     truncateSync(join(i, "X/data/0"), Math.floor(readFileSync(join(i, "X/data/0")).length / 2));
   }), expect: { code: 1, stderr: /key 'X\/data': chunk '0' is corrupt: blosc: .*fix: /s } },
+  { name: "zarr v3: a truncated shard", setup: async (dir) => {
+    const input = join(dir, "chunk_0.zarr");
+    cpSync(join(REAL, "pbmc_10x_3chem.first500.v3.zarr"), input, { recursive: true });
+    truncateSync(join(input, "X/data/c/0"), 40000);
+    return { args: ["embed", "--input", input, "--output", join(dir, "out/chunk_0.zarr"), "--methods", "gs"], inputs: [input], outputs: [join(dir, "out/chunk_0.zarr")] };
+  }, expect: { code: 1, stderr: /chunk_0\.zarr, key 'X\/data': shard 'c\/0'.*fix: /s } },
   { name: "a dtype that is not numbers (complex X)", setup: edited("gs", {}, (i) => writeFileSync(join(i, "X/data/.zarray"), readFileSync(join(i, "X/data/.zarray"), "utf8").replace('"<f4"', '"<c8"'))), expect: { code: 1, stderr: /key 'X\/data': unsupported dtype '<c8'.*fix: /s } },
   { name: "a CSC matrix", setup: edited("gs", {}, (i) => writeFileSync(join(i, "X/.zattrs"), readFileSync(join(i, "X/.zattrs"), "utf8").replace("csr_matrix", "csc_matrix"))), expect: { code: 1, stderr: /key 'X': CSC matrices cannot be streamed by rows.*fix: convert to CSR/s } },
   { name: "a 2^40-element chunk header", setup: edited("gs", {}, (i) => writeFileSync(join(i, "X/data/.zarray"), readFileSync(join(i, "X/data/.zarray"), "utf8").replace(/"chunks":\s*\[\d+\]/, `"chunks": [${2 ** 40}]`))), expect: { code: 1, stderr: /key 'X\/data': chunk '0' is corrupt.*fix: /s } },

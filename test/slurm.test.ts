@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { loadDictionaries } from "../src/models/geneformer-dictionaries.ts";
@@ -69,7 +69,11 @@ test("SLURM arrays with dependencies produce the local executor's outputs; --res
   // inject a failure: a corrupt X chunk in val/chunk_1 breaks its gs task (geneformer reads layers/counts)
   const bad = join(inputs[3]!, "X/data/0");
   const good = readFileSync(bad);
-  writeFileSync(bad, "not a gzip stream");
+  const { atime, mtime } = statSync(bad);
+  // garbage of the chunk's size and mtime: the input keeps its identity, so the outputs made from it
+  // meanwhile (the GPU section's) still count as its outputs when it is repaired
+  writeFileSync(bad, Buffer.alloc(good.length, 0x5a));
+  utimesSync(bad, atime, mtime);
   const wf = join(dir, "wf");
   const submitted = runCli(["run", "-c", config, "--executor", "slurm", "--workflow-dir", wf, `++base_file_path=${base}`]);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -87,6 +91,7 @@ test("SLURM arrays with dependencies produce the local executor's outputs; --res
 
   // repair the input; --resume resubmits only embedding_cpu task 3
   writeFileSync(bad, good);
+  utimesSync(bad, atime, mtime);
   const resumed = runCli(["run", "-c", config, "--executor", "slurm", "--workflow-dir", wf, "--resume", `++base_file_path=${base}`]);
   assert.equal(resumed.code, 0, resumed.stderr);
   const after = JSON.parse(readFileSync(join(wf, "jobs.json"), "utf8")) as { section: string; array: string }[];

@@ -43,7 +43,8 @@ const edited = (methods: string, opts: Parameters<typeof makeInput>[1], edit: (i
   return s;
 };
 const LOGNORM = { nObs: 3200, x: "lognorm", withCounts: false, density: 0.05 } as const;
-const SLOW = { nObs: 1200, genes: GENES, density: 0.05 } as const;
+/** gs10k in 8-row blocks: 300 chunk files, long enough to be caught mid-write */
+const SLOW = { nObs: 2400, genes: GENES, density: 0.05 } as const;
 const SMALL = { nObs: 150 } as const;
 const SCVI = join(FIXTURES, "scvi/census_like_nlayers2");
 /** the same command again, in larger blocks (faster; the block size does not change what is written) */
@@ -93,7 +94,7 @@ const CASES: Fault[] = [
     return { args: ["run", "-c", config, "--workers", "2", "--quiet"], inputs, outputs: inputs.map((i) => i.replace(dir, join(dir, "out", dir.split("/").pop()!))) };
   }, expect: { code: 143, stderr: /interrupted by SIGTERM: the workers were stopped/ }, complete: ["X_gs10k"],
     run: async (s) => {
-      const r = await cliWithSignal(s.args, "SIGTERM", () => s.outputs.every((o) => writing(o)));
+      const r = await cliWithSignal(s.args, "SIGTERM", () => s.outputs.every((o) => writing(o)), true);
       assert.equal(r.children.length, 2, `two workers were running\n${r.stderr}`);
       assert.deepEqual(r.children.filter(alive), [], "no worker outlives the run");
       return r;

@@ -77,10 +77,10 @@ export async function outputState(output: string): Promise<{ complete: string[];
 }
 
 /**
- * Runs the CLI, sends `signal` once `ready()` holds (polled), and resolves with its result and the
- * pids of its child processes at the time of the signal.
+ * Runs the CLI, sends `signal` once `ready()` holds (polled), and resolves with its result and,
+ * when asked, the pids of its child processes just before the signal.
  */
-export function cliWithSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean): Promise<CliResult & { children: number[] }> {
+export function cliWithSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean, listChildren = false): Promise<CliResult & { children: number[] }> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
   let stdout = "", stderr = "", children: number[] = [];
   child.stdout.on("data", (d) => (stdout += d));
@@ -94,7 +94,7 @@ export function cliWithSignal(args: string[], signal: NodeJS.Signals, ready: () 
     }
     if (!now) return;
     clearInterval(poll);
-    children = childPids(child.pid!);
+    if (listChildren) children = childPids(child.pid!);
     child.kill(signal);
   }, 20);
   return new Promise((resolve) => child.on("close", (code, sig) => {

@@ -104,7 +104,16 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
         yield { block, nCounts: sizes };
       }
     };
-    yield* tokenizeParallel(blocks(), slots, v.rules, dict);
+    const progress = ctx.log.progress("tokenize", reader.nObs, { method: v.name });
+    try {
+      let done = 0;
+      for await (const tokens of tokenizeParallel(blocks(), slots, v.rules, dict)) {
+        yield tokens;
+        progress.update((done += tokens.uncropped.length));
+      }
+    } finally {
+      progress.finish();
+    }
   });
   ctx.log.info(`${v.name}: tokens ${cached ? "from the preparation cache" : "computed"} (${cache.path})`);
   return cache;
@@ -171,12 +180,16 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         dim: H,
         tokens,
         obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
-        embed({ tokens: ids, offsets }, out) {
+        embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
-          // empty cells stay zero rows
+          let done = lengths.filter((n) => n === 0).length;
+          // empty cells stay zero rows; the pass's progress moves batch by batch (a CPU block takes minutes)
           runSplittingOnOom(
             tokenBatches(lengths, budget, batchCells),
-            (rows) => forward(rows, ids, offsets, out),
+            (rows) => {
+              forward(rows, ids, offsets, out);
+              ctx.log.progressTo(r0 + (done += rows.length));
+            },
             (e) => e instanceof CudaError && e.outOfMemory,
             (rows) => {
               budget = Math.max(1, Math.floor(budget / 2));

@@ -11,7 +11,7 @@ import type { EmbedSettings } from "./plan.ts";
 export interface FileRun {
   dataset: DatasetContext;
   log: Logger;
-  /** a progress bar on the terminal */
+  /** report the embedding pass's progress (through the logger, which decides how it shows) */
   progress?: boolean;
 }
 

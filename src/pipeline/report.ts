@@ -1,5 +1,5 @@
 /** What happened to each method of each file: the results a task returns and the CLI prints. */
-export type MethodStatus = "written" | "prepared" | "skipped" | "failed";
+export type MethodStatus = "written" | "prepared" | "skipped" | "failed" | "interrupted";
 
 export interface MethodResult {
   method: string;
@@ -15,6 +15,10 @@ export interface FileReport {
   output: string;
   nObs: number;
   results: MethodResult[];
+  /** the task that made it: `embedding_cpu#3`, or `embed` for a file given on the command line */
+  task?: string;
+  /** the task's wall time */
+  seconds?: number;
 }
 
 /** The obsm key a method writes. */

@@ -37,13 +37,13 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
   const rate = () => done / Math.max(1e-3, (Date.now() - start) / 1000);
   const snapshot = (): LogFields => {
     const r = rate();
-    return { ...fields, cellsDone: done, cellsTotal: total, cellsPerSecond: Math.round(r), ...(r > 0 && done < total ? { etaSeconds: Math.round((total - done) / r) } : {}) };
+    return { ...fields, cellsDone: done, cellsTotal: total, cellsPerSecond: roundRate(r), ...(r > 0 && done < total ? { etaSeconds: Math.round((total - done) / r) } : {}) };
   };
   const counts = () => {
     const r = rate();
     const pct = total > 0 ? ` (${Math.floor((100 * done) / total)} %)` : "";
     const eta = done >= total ? "0s" : r > 0 ? duration((total - done) / r) : "?";
-    return `${count(done)}/${count(total)} cells${pct}, ${count(Math.round(r))} cells/s, ETA ${eta}`;
+    return `${count(done)}/${count(total)} cells${pct}, ${count(roundRate(r))} cells/s, ETA ${eta}`;
   };
   const line = (toSink: boolean) => {
     lastLine = Date.now();
@@ -55,7 +55,7 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
   };
   const timer = setInterval(() => {
     if (Date.now() - lastLine >= shared.intervalMs) line(shared.bar === undefined);
-  }, Math.min(shared.intervalMs, 5_000));
+  }, Math.max(10, Math.min(shared.intervalMs / 2, 5_000)));
   timer.unref();
   const progress: Progress = {
     update(n) {
@@ -83,7 +83,7 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
       shared.stack.splice(shared.stack.indexOf(progress), 1);
       const seconds = (Date.now() - start) / 1000;
       const how = done >= total ? "done" : `stopped at ${count(done)} of ${count(total)}`;
-      emit(`${label}: ${how}, ${count(done)} cells in ${duration(seconds)} (${count(Math.round(rate()))} cells/s)`, snapshot(), true);
+      emit(`${label}: ${how}, ${count(done)} cells in ${duration(seconds)} (${count(roundRate(rate()))} cells/s)`, snapshot(), true);
     },
   };
   shared.stack.push(progress);
@@ -93,6 +93,11 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
 
 function count(n: number): string {
   return n.toLocaleString("en-US");
+}
+
+/** whole cells/s, or two decimals below 10 (a transformer on the CPU does a few a second) */
+export function roundRate(r: number): number {
+  return r >= 10 ? Math.round(r) : Math.round(r * 100) / 100;
 }
 
 /** 4.2s, 42s, 5m 03s, 2h 07m */

@@ -47,8 +47,11 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** where lines go; stderr by default */
   sink?: (line: string) => void;
-  /** draw progress as a redrawn bar on stderr; default: stderr is a terminal, this is no forked worker, no sink given */
-  tty?: boolean;
+  /**
+   * where progress bars are redrawn in place; false: progress as lines. Default: stderr when it is
+   * a terminal, no sink is given and this is no forked worker (siblings share the terminal).
+   */
+  terminal?: NodeJS.WritableStream | false;
   /** the longest silence of a progress report on a non-terminal (default 30 s) */
   progressIntervalMs?: number;
 }
@@ -60,10 +63,10 @@ export function logFormat(value: string | undefined): LogFormat {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? logFormat(process.env["SCEMBED_LOG_FORMAT"]);
   const sink = opts.sink ?? ((line: string) => process.stderr.write(line + "\n"));
-  const tty = opts.tty ?? (opts.sink === undefined && process.stderr.isTTY === true && process.send === undefined);
+  const terminal = opts.terminal ?? (opts.sink === undefined && process.stderr.isTTY === true && process.send === undefined ? process.stderr : false);
   const shared: ProgressShared = {
     stack: [],
-    bar: tty && format === "text" && !opts.quiet ? process.stderr : undefined,
+    bar: terminal && format === "text" && !opts.quiet ? terminal : undefined,
     intervalMs: opts.progressIntervalMs ?? 30_000,
   };
   return familyLogger({ format, sink, quiet: opts.quiet === true, shared }, "", undefined, {});

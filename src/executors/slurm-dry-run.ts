@@ -1,6 +1,7 @@
 /**
- * A submission as text: per section the sbatch command line as a shell line (a dependency on an
- * earlier section's job is the variable that line sets: `afterok:$embedding_preparation`), the
+ * A submission as text: per section the sbatch command line as shell lines that run as printed
+ * (a dependency on an earlier section's job is the variable its line sets:
+ * `--dependency=afterok:$embedding_preparation`), the
  * array index → input → output → methods table with how far each output is and what the task
  * will do, then the scripts.
  */
@@ -27,14 +28,15 @@ function sectionLines(sec: SectionSubmission): string[] {
   const waits = sec.dependsOn.length ? `, after ${sec.dependsOn.join(" and ")} (afterok)` : "";
   const lines = [`# ${sec.section}: ${sec.tasks.length} task(s), ${n} submitted${n ? ` as array ${sec.array}` : ""}${waits}`];
   if (n > 0) {
-    const words = ["sbatch", "--parsable", ...(sec.dependsOn.length ? [dependency(sec.dependsOn)] : []), ...sec.options, sec.scriptPath].map((w) => (w.startsWith("--dependency=") ? w : shellWord(w)));
-    lines.push(`${sec.section}=$(${words.join(" ")})`);
+    // one option a line, continued with \ : still a command to paste into a shell
+    const first = ["sbatch", "--parsable", ...(sec.dependsOn.length ? [dependency(sec.dependsOn)] : [])].join(" ");
+    lines.push(`${sec.section}=$(${first} \\`, ...sec.options.map((o) => `    ${shellWord(o)} \\`), `    ${shellWord(sec.scriptPath)})`);
   }
   const inputs = commonDir(sec.tasks.map((t) => t.input));
   const outputs = commonDir(sec.tasks.map((t) => t.output));
   lines.push(`inputs under ${inputs}, outputs under ${outputs}`);
   const rows = sec.tasks.map((t) => [String(t.index), relative(inputs, t.input), relative(outputs, t.output), methodsCell(t), t.note]);
-  lines.push(...table(["index", "input", "output", "methods", "task"], rows));
+  lines.push(...table(["index", "input", "output", "methods (output state)", "action"], rows));
   return lines;
 }
 

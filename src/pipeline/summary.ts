@@ -4,6 +4,7 @@
  * `run` also writes it as `<workflow_dir>/summary.json`.
  */
 import { basename, dirname } from "node:path";
+import { roundRate } from "../log-progress.ts";
 import type { FileReport, MethodStatus } from "./report.ts";
 import { table } from "./text-table.ts";
 
@@ -45,7 +46,7 @@ export function summarize(reports: readonly FileReport[]): Summary {
         status: m.status,
         detail: m.detail.split("\n")[0]!,
         seconds: seconds === null ? null : Math.round(seconds * 100) / 100,
-        cellsPerSecond: timed ? Math.round(r.nObs / seconds) : null,
+        cellsPerSecond: timed ? roundRate(r.nObs / seconds) : null,
       });
     }
   }

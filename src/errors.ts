@@ -38,6 +38,11 @@ export class CodecError extends ScembedError {
   override readonly tag = "CodecError";
 }
 
+/** The task was told to stop (SIGTERM from SLURM near its time limit or on preemption, SIGINT). */
+export class InterruptedError extends ScembedError {
+  override readonly tag = "InterruptedError";
+}
+
 /** Another process holds a lock for too long. */
 export class LockError extends ScembedError {
   override readonly tag = "LockError";

@@ -20,7 +20,7 @@
  * ```
  */
 export { AnnDataReader, type ObsmEntry } from "./anndata/anndata-reader.ts";
-export { CodecError, ConfigError, CudaError, InputError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
+export { CodecError, ConfigError, CudaError, InputError, InterruptedError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
 export { createLogger, logFormat, memoryLogger, type LogFields, type LogFormat, type Logger, type LoggerOptions, type Progress } from "./logger.ts";
 export { getMethod, methodNames } from "./methods/registry.ts";
 export type { EmbeddingMethod, MethodInput } from "./methods/method.ts";

@@ -108,6 +108,7 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
     try {
       let done = 0;
       for await (const tokens of tokenizeParallel(blocks(), slots, v.rules, dict)) {
+        ctx.signal?.throwIfAborted();
         yield tokens;
         progress.update((done += tokens.uncropped.length));
       }
@@ -180,23 +181,26 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         dim: H,
         tokens,
         obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
-        embed({ tokens: ids, offsets }, out, r0) {
+        async embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
           let done = lengths.filter((n) => n === 0).length;
-          // empty cells stay zero rows; the pass's progress moves batch by batch (a CPU block takes minutes)
-          runSplittingOnOom(
-            tokenBatches(lengths, budget, batchCells),
-            (rows) => {
-              forward(rows, ids, offsets, out);
-              ctx.log.progressTo(r0 + (done += rows.length));
-            },
-            (e) => e instanceof CudaError && e.outOfMemory,
-            (rows) => {
-              budget = Math.max(1, Math.floor(budget / 2));
-              ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
-              m.device.trim?.();
-            },
-          );
+          // empty cells stay zero rows. Batch by batch, the pass's progress moves and the event loop
+          // runs (a CPU block takes minutes: timers and SIGTERM are heard between its batches)
+          for (const batch of tokenBatches(lengths, budget, batchCells)) {
+            ctx.signal?.throwIfAborted();
+            runSplittingOnOom(
+              [batch],
+              (rows) => forward(rows, ids, offsets, out),
+              (e) => e instanceof CudaError && e.outOfMemory,
+              (rows) => {
+                budget = Math.max(1, Math.floor(budget / 2));
+                ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
+                m.device.trim?.();
+              },
+            );
+            ctx.log.progressTo(r0 + (done += batch.length));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
         },
       };
     },

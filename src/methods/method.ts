@@ -78,6 +78,8 @@ export interface MethodContext<O = unknown> {
   batchSize?: number;
   log: Logger;
   dataset: DatasetContext;
+  /** aborted when the task is interrupted: loops that take long check it between their steps */
+  signal?: AbortSignal;
 }
 
 export interface Embedder<I extends MethodInput = MethodInput> {

@@ -11,15 +11,19 @@ export type { Progress } from "../logger.ts";
 interface Scope {
   log: Logger;
   methods: readonly string[];
+  /** once aborted, the pass's counts stand still: a block the interrupted methods never finished is not done */
+  signal?: AbortSignal;
 }
 
 const scope = new AsyncLocalStorage<Scope>();
 
-export function withTaskLogger<T>(log: Logger, methods: readonly string[], fn: () => Promise<T>): Promise<T> {
-  return scope.run({ log, methods }, fn);
+export function withTaskLogger<T>(scoped: Scope, fn: () => Promise<T>): Promise<T> {
+  return scope.run(scoped, fn);
 }
 
 export function createProgress(file: string, total: number): Progress {
   const s = scope.getStore();
-  return (s?.log ?? createLogger()).progress("embed", total, { file, ...(s?.methods.length ? { method: s.methods.join(",") } : {}) });
+  const progress = (s?.log ?? createLogger()).progress("embed", total, { file, ...(s?.methods.length ? { method: s.methods.join(",") } : {}) });
+  const signal = s?.signal;
+  return signal ? { update: (done) => signal.aborted || progress.update(done), finish: () => progress.finish() } : progress;
 }

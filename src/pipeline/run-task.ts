@@ -13,6 +13,8 @@ import { failedReport, failedResult, obsmKey, type FileReport, type MethodResult
 export interface RunTaskOptions {
   /** how the task names itself in logs and reports; `<section>#<index>` by default */
   label?: string;
+  /** stops the task's long loops (between their steps) when aborted: the task was interrupted */
+  signal?: AbortSignal;
 }
 
 /** The name a task's lines and report carry: the section that runs it and its index. */
@@ -23,7 +25,7 @@ export function taskLabel(task: Pick<Task, "section" | "index">): string {
 export async function runTask(task: Task, parent: Logger, opts: RunTaskOptions = {}): Promise<FileReport> {
   const started = Date.now();
   const label = opts.label ?? taskLabel(task);
-  const report = await runTaskInner(task, parent, label);
+  const report = await runTaskInner(task, parent, label, opts.signal);
   Object.assign(report, { task: label, seconds: (Date.now() - started) / 1000 });
   const wf = process.env["SCEMBED_WORKFLOW_DIR"];
   const failed = report.results.filter((r) => r.status === "failed");
@@ -35,16 +37,16 @@ export async function runTask(task: Task, parent: Logger, opts: RunTaskOptions =
   return report;
 }
 
-async function runTaskInner(task: Task, parent: Logger, label: string): Promise<FileReport> {
+async function runTaskInner(task: Task, parent: Logger, label: string, signal?: AbortSignal): Promise<FileReport> {
   const s = task.settings;
   const log = parent.child(`${label} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile, { task: label, file: task.input });
   log.info(`${s.prepareOnly ? "prepare" : "embed"} ${s.methods.join(", ")} → ${task.output}`);
   if (process.env["SCEMBED_GPU_WORKER"] !== undefined) log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
   try {
-    const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log });
+    const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log, signal });
     // the logger decides how progress shows (bar, lines, JSON, nothing when quiet)
-    const run: FileRun = { dataset, log, progress: true };
-    return await withTaskLogger(log, s.methods, () => (s.prepareOnly ? prepareFile(task, run) : embedFile(task, run)));
+    const run: FileRun = { dataset, log, progress: true, signal };
+    return await withTaskLogger({ log, methods: s.methods, signal }, () => (s.prepareOnly ? prepareFile(task, run) : embedFile(task, run)));
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return failedReport(task, s.methods, err);

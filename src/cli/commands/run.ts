@@ -74,11 +74,11 @@ export async function taskCommand(args: ParsedArgs, parent: Logger): Promise<Fil
   const log = commandLogger(args, parent);
   const { task, workflowDir } = taskOf(args, log);
   const startedAt = new Date();
-  const { value, interrupted } = await interruptible(() => runTask(task, log), { log });
+  const { value, interrupted } = await interruptible((signal) => runTask(task, log, { signal }), { log });
   const report = interrupted ? await interruptedReport(task, value, interrupted) : value!;
   if (workflowDir) await recordTask(workflowDir, task, report, { startedAt, interrupted });
-  // the work may still run: once main has printed the summary and set the exit code, end the process
-  if (interrupted) setImmediate(() => process.exit());
+  // work that did not stop in time is abandoned: once main has printed the summary and set the exit code, end the process
+  if (interrupted && !value) setImmediate(() => process.exit());
   return [report];
 }
 

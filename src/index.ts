@@ -21,7 +21,7 @@
  */
 export { AnnDataReader, type ObsmEntry } from "./anndata/anndata-reader.ts";
 export { CodecError, ConfigError, CudaError, InputError, InterruptedError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
-export { createLogger, logFormat, memoryLogger, type LogFields, type LogFormat, type Logger, type LoggerOptions, type Progress } from "./logger.ts";
+export { createLogger, memoryLogger, type LogFields, type LogFormat, type Logger, type LoggerOptions, type Progress } from "./logger.ts";
 export { getMethod, methodNames } from "./methods/registry.ts";
 export type { EmbeddingMethod, MethodInput } from "./methods/method.ts";
 export { loadConfig, parseConfig, sectionName, type LoadedConfig } from "./pipeline/config-load.ts";
@@ -32,14 +32,14 @@ export { formatInspection, inspectFile, type Inspection } from "./pipeline/inspe
 export { applyOverrides, isOverride } from "./pipeline/overrides.ts";
 export { planSection, type EmbedSettings, type Task } from "./pipeline/plan.ts";
 export type { FileReport, MethodResult, MethodStatus } from "./pipeline/report.ts";
-export { runTask, taskLabel, type RunTaskOptions } from "./pipeline/run-task.ts";
+export { runTask, type RunTaskOptions } from "./pipeline/run-task.ts";
 export { formatSummary, summarize, type Summary, type SummaryRow } from "./pipeline/summary.ts";
 export { planWorkflow, type Executor, type WorkflowOutcome, type WorkflowPlan } from "./pipeline/workflow.ts";
 export { localExecutor, type LocalOptions } from "./executors/local.ts";
 export { slurmExecutor, type Manifest, type SlurmOptions, type SubmittedJob } from "./executors/slurm.ts";
 export { formatStatus } from "./executors/status-text.ts";
 export { interruptedReport, interruptible, type Interruption } from "./executors/task-signals.ts";
-export { readRecords, recordTask, writeSummary, type SummaryFile, type TaskRecord } from "./executors/task-records.ts";
+export { recordTask, writeSummary, type SummaryFile, type TaskRecord } from "./executors/task-records.ts";
 export { workflowStatus, type SectionStatus, type StatusOptions, type TaskStatus, type WorkflowStatus } from "./executors/workflow-status.ts";
 export { gpuReport, type GpuReport } from "./gpu/gpu-report.ts";
 export { packagePath } from "./package-root.ts";

@@ -56,12 +56,12 @@ export interface LoggerOptions {
   progressIntervalMs?: number;
 }
 
-export function logFormat(value: string | undefined): LogFormat {
+function formatFromEnv(value: string | undefined): LogFormat {
   return value === "json" ? "json" : "text";
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  const format = opts.format ?? logFormat(process.env["SCEMBED_LOG_FORMAT"]);
+  const format = opts.format ?? formatFromEnv(process.env["SCEMBED_LOG_FORMAT"]);
   const sink = opts.sink ?? ((line: string) => process.stderr.write(line + "\n"));
   const terminal = opts.terminal ?? (opts.sink === undefined && process.stderr.isTTY === true && process.send === undefined ? process.stderr : false);
   const shared: ProgressShared = {

@@ -19,7 +19,7 @@ test("a non-terminal gets a line at the start, at 10 % steps (2 s apart at least
   p.update(50);
   p.update(120); // crossed 10 %, but the start line is under 2 s old
   assert.equal(log.lines.length, 1);
-  assert.match(log.lines[0]!, /INFO  \[embedding_gpu#3 train\/chunk_3\.zarr\] embed geneformer: 1,000 cells$/);
+  assert.match(log.lines[0]!, /INFO {2}\[embedding_gpu#3 train\/chunk_3\.zarr\] embed geneformer: 1,000 cells$/);
   await sleep(2100);
   p.update(130);
   assert.equal(log.lines.length, 1, "the 10 % step was passed already");
@@ -66,11 +66,17 @@ test("--quiet keeps progress out of stderr but in the per-file log; a terminal g
   assert.match(readFileSync(file, "utf8"), /scan hvg \(file 1 of 2\): 100 cells\n.*scan hvg \(file 1 of 2\): done/);
 
   let drawn = "";
-  const terminal = new Writable({ write: (chunk, _enc, done) => ((drawn += String(chunk)), done()) });
+  const terminal = new Writable({
+    write(chunk, _enc, done) {
+      drawn += String(chunk);
+      done();
+    },
+  });
   const log = memoryLogger({ terminal });
   const bar = log.progress("embed", 200);
   bar.update(100);
-  assert.match(drawn, /\r\[#{12}\.{12}\] embed: 100\/200 cells \(50 %\), [\d.,]+ cells\/s, ETA [\d.]+s\x1b\[K$/);
+  assert.match(drawn, /^\r\[#{12}\.{12}\] embed: 100\/200 cells \(50 %\), [\d.,]+ cells\/s, ETA [\d.]+s/);
+  assert.ok(drawn.endsWith("\u001b[K"), "the rest of the line is cleared");
   assert.deepEqual(log.lines, [], "no lines while the bar shows");
   log.info("a line in between clears the bar first");
   assert.ok(drawn.endsWith("\r\x1b[K"));

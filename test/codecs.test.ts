@@ -34,6 +34,11 @@ const ROUND_TRIPS: CodecConfig[] = [
   ),
   { id: "blosc", cname: "lz4", clevel: 0, shuffle: 1 }, // stored uncompressed (memcpyed)
   { id: "blosc", cname: "zstd", clevel: 5, shuffle: 1, blocksize: 4096 }, // many blocks
+  // zarr v3's: the reader adds the element size (and for transpose the chunk shape) to the config
+  { id: "bytes", endian: "big", itemsize: 4 },
+  { id: "bytes", endian: "little", itemsize: 8 },
+  { id: "crc32c" },
+  { id: "transpose", order: [1, 0], shape: [5, 10], itemsize: 4 }, // permutes the 50-element case
 ];
 
 test("every registered codec round-trips, at sizes from one element to several blosc blocks", async () => {
@@ -56,7 +61,7 @@ test("an unknown codec id is a ScembedError naming it and the known ones", () =>
     (err: unknown) => {
       assert.ok(err instanceof ScembedError);
       assert.match(err.message, /unknown codec 'bz2'/);
-      assert.match(err.fix ?? "", /blosc, gzip, lz4, zlib, zstd/);
+      assert.match(err.fix ?? "", /blosc, bytes, crc32c, gzip, lz4, transpose, zlib, zstd/);
       return true;
     },
   );

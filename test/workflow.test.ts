@@ -72,7 +72,7 @@ test("resume redoes only an incomplete embedding; task and inspect see the same 
   const inspect = runCli(["inspect", outputs[1]!, "--json"]);
   assert.equal(inspect.code, 0, inspect.stderr);
   const info = JSON.parse(inspect.stdout);
-  assert.deepEqual(info.obsm.find((o: { key: string }) => o.key === "X_gs"), { key: "X_gs", shape: [250, 3936], dtype: "<f4", status: "incomplete", detail: "1 chunk(s) missing" });
+  assert.deepEqual(info.obsm.find((o: { key: string }) => o.key === "X_gs"), { key: "X_gs", shape: [250, 3936], dtype: "<f4", status: "incomplete", detail: "1 chunk(s) missing", storage: "zarr v2, chunks [100,3936], gzip(1)" });
   assert.equal(info.nObs, 250);
   assert.deepEqual(info.methods.map((m: { method: string; ready: boolean }) => [m.method, m.ready]), [["gs", true], ["gs10k", true], ["hvg", true], ["pca", true], ["geneformer", true], ["geneformer-v1", true], ["scvi_fm", true]]);
 

@@ -3,7 +3,8 @@
 # .git/info/exclude): Node.js itself (the machine has none), the built dist/, the runtime
 # node_modules (koffi for linux-x64 only). The fixtures the GPU tests and the benchmark read travel
 # with the working tree (test/fixtures/geneformer).
-# Then: device run with carry [".device"] and `bash bench/device/run.sh <tests|bench|all>`.
+# Then: `bash bench/device/slim.sh out` (the tree must stay under the device's 64 MiB), device run
+# with carry [".device"] and `bash bench/device/run.sh <tests|bench|all>`, and `slim.sh in`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo /.device/ >> .git/info/exclude

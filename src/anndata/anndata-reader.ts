@@ -3,9 +3,9 @@ import { InputError } from "../errors.ts";
 import { openTree } from "../store/open-tree.ts";
 import type { TreeReader } from "../store/tree.ts";
 import { joinKey } from "../store/tree.ts";
-import { hasColumn, readColumn, readIndex, type ColumnValues } from "./dataframe.ts";
+import { frameLength, hasColumn, readColumn, readIndex, type ColumnValues } from "./dataframe.ts";
 import { encodingOf } from "./encoding.ts";
-import { openMatrix, type MatrixReader } from "./matrix.ts";
+import { isNullElement, openMatrix, type MatrixReader } from "./matrix.ts";
 
 export interface ObsmEntry {
   key: string;
@@ -62,8 +62,10 @@ export class AnnDataReader {
     return hasColumn(this.tree, frame, name);
   }
 
+  /** false for absent elements and for anndata's `null` encoding (X=None is "no X") */
   async has(key: string): Promise<boolean> {
-    return (await this.tree.get(key)) !== undefined;
+    const node = await this.tree.get(key);
+    return node !== undefined && !isNullElement(node);
   }
 
   async matrix(key: string): Promise<MatrixReader> {
@@ -88,13 +90,4 @@ export class AnnDataReader {
   close(): void {
     this.tree.close();
   }
-}
-
-async function frameLength(tree: TreeReader, frame: "obs" | "var"): Promise<number> {
-  const node = await tree.get(frame);
-  if (!node || node.kind !== "group") throw new InputError(`'${frame}' is not a dataframe`, { file: tree.path, key: frame });
-  const indexKey = typeof node.attrs["_index"] === "string" ? (node.attrs["_index"] as string) : "_index";
-  const index = await tree.get(joinKey(frame, indexKey));
-  if (!index || index.kind !== "array") throw new InputError(`${frame} has no index`, { file: tree.path, key: joinKey(frame, indexKey) });
-  return index.shape[0] ?? 0;
 }

@@ -1,10 +1,13 @@
 /**
  * X or a layer, read as row blocks of CSR float32: memory is O(block rows), whatever the file size.
- * Dense arrays are sparsified per block; CSC cannot be streamed by rows and is refused.
+ * Encodings as anndata 0.13 writes them: `array` 0.2.0 (dense; sparsified per block) and
+ * `csr_matrix` 0.1.0 (group with `shape` and data/indices/indptr; indices may be uint8/16/32
+ * since anndata 0.12 stores them in the smallest type, indptr int32 or int64). `csc_matrix`
+ * cannot be streamed by rows and is refused, and so is anndata's `null` encoding (X=None).
  */
 import { InputError, withLocation } from "../errors.ts";
 import { denseToCsr, toFloat32, toInt32, type CsrBlock } from "../numerics/csr.ts";
-import type { ArrayNode, TreeReader } from "../store/tree.ts";
+import type { ArrayNode, TreeNode, TreeReader } from "../store/tree.ts";
 import { joinKey } from "../store/tree.ts";
 import { encodingOf } from "./encoding.ts";
 
@@ -19,29 +22,53 @@ export interface MatrixReader {
   readStored(r0: number, r1: number): Promise<Float32Array>;
 }
 
+/** anndata's `null` encoding: what 0.7–0.12 wrote for X=None (0.13 leaves X out) and 0.13 for raw=None. */
+export function isNullElement(node: TreeNode | undefined): boolean {
+  return node !== undefined && encodingOf(node.attrs) === "null";
+}
+
 export async function openMatrix(tree: TreeReader, key: string): Promise<MatrixReader> {
   const node = await tree.get(key);
-  if (!node) throw new InputError("matrix is missing", { file: tree.path, key });
+  if (!node || isNullElement(node)) throw missingMatrix(tree.path, key, node !== undefined);
+  const enc = encodingOf(node.attrs);
   if (node.kind === "array") {
+    if (enc !== undefined && enc !== "array") throw new InputError(`unsupported matrix encoding '${enc}'`, { file: tree.path, key, fix: "store it as a dense array or a CSR matrix" });
     if (node.shape.length !== 2) throw new InputError(`expected a 2-d matrix, found shape [${node.shape}]`, { file: tree.path, key });
     return denseMatrix(tree.path, key, node);
   }
-  const enc = encodingOf(node.attrs);
   if (enc === "csc_matrix") {
-    throw new InputError("CSC matrices cannot be streamed by rows", {
+    throw new InputError("CSC matrices cannot be streamed by rows (each row block would read the whole matrix)", {
       file: tree.path,
       key,
       fix: "convert to CSR before embedding: adata.X = adata.X.tocsr() (or the layer), then save again",
     });
   }
-  if (enc !== "csr_matrix") throw new InputError(`unsupported matrix encoding '${enc}'`, { file: tree.path, key });
-  const shape = node.attrs["shape"] as number[];
+  if (enc !== "csr_matrix") throw new InputError(`unsupported matrix encoding '${enc}'`, { file: tree.path, key, fix: "store it as a dense array or a CSR matrix" });
+  const shape = node.attrs["shape"];
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new InputError(`CSR matrix has no valid 'shape' attribute (${JSON.stringify(shape)})`, { file: tree.path, key, fix: "the file is incomplete; re-create it" });
+  }
   const parts = await Promise.all(["data", "indices", "indptr"].map((p) => tree.get(joinKey(key, p))));
   const [data, indices, indptr] = parts;
   if (data?.kind !== "array" || indices?.kind !== "array" || indptr?.kind !== "array") {
     throw new InputError("CSR matrix lacks data/indices/indptr", { file: tree.path, key, fix: "the file is incomplete; re-create it" });
   }
-  return csrMatrix(tree.path, key, shape[0]!, shape[1]!, data, indices, indptr);
+  if (indptr.shape[0] !== shape[0] + 1) {
+    throw new InputError(`indptr has ${indptr.shape[0]} entries for ${shape[0]} rows`, { file: tree.path, key: joinKey(key, "indptr"), fix: "the file is corrupt; re-create it" });
+  }
+  return csrMatrix(tree.path, key, shape[0], shape[1], data, indices, indptr);
+}
+
+function missingMatrix(file: string, key: string, isNull: boolean): InputError {
+  const what = isNull ? "is anndata's null encoding (written with X=None)" : "is missing";
+  if (key === "X") {
+    return new InputError(`the file has no X: X ${what}; the methods read X or layers['counts']`, {
+      file,
+      key,
+      fix: "store the expression matrix as X or layers['counts'] (adata.X = counts; adata.write_h5ad(...))",
+    });
+  }
+  return new InputError(`matrix ${what}`, { file, key, fix: "store the expression matrix as X or layers['counts']" });
 }
 
 function csrMatrix(file: string, key: string, rows: number, cols: number, data: ArrayNode, indices: ArrayNode, indptr: ArrayNode): MatrixReader {

@@ -2,9 +2,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { withLock } from "../store/lock.ts";
-import { readJson } from "../store/zarr-tree.ts";
-import { writeJsonAtomic } from "../store/fs-atomic.ts";
-import { ZarrArrayWriter } from "../store/zarr-writer.ts";
+import { createRowWriter } from "../store/row-writer.ts";
+import { readNodeAttrs, writeNodeAttrs, zarrFormatOf } from "../store/zarr-node.ts";
 import { refreshConsolidated } from "./consolidated.ts";
 import { ARRAY_ENCODING } from "./encoding.ts";
 import { storeLockPath } from "./output-store.ts";
@@ -13,13 +12,14 @@ export async function writeBoolObsColumn(store: string, name: string, values: Ui
   await withLock(storeLockPath(store), store, async () => {
     const dir = join(store, "obs", name);
     await rm(dir, { recursive: true, force: true });
-    const w = await ZarrArrayWriter.create(dir, { shape: [values.length], chunks: [Math.max(1, values.length)], dtype: "|b1", attrs: { ...ARRAY_ENCODING } });
-    if (values.length > 0) await w.writeChunk([0], values);
-    const attrsPath = join(store, "obs", ".zattrs");
-    const attrs = ((await readJson(attrsPath)) ?? {}) as Record<string, unknown>;
+    const format = (await zarrFormatOf(store)) ?? 2;
+    const w = await createRowWriter(format, dir, { shape: [values.length], chunkRows: Math.max(1, values.length), dtype: "|b1", attrs: { ...ARRAY_ENCODING } });
+    if (values.length > 0) await w.append(values, values.length);
+    await w.finish();
+    const attrs = (await readNodeAttrs(format, join(store, "obs"))) ?? {};
     const order = Array.isArray(attrs["column-order"]) ? (attrs["column-order"] as string[]) : [];
     if (!order.includes(name)) attrs["column-order"] = [...order, name];
-    await writeJsonAtomic(attrsPath, attrs);
+    await writeNodeAttrs(format, join(store, "obs"), attrs);
     await refreshConsolidated(store, ["obs", `obs/${name}`]);
   });
 }

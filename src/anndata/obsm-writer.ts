@@ -1,7 +1,9 @@
 /**
  * Writes `obsm/<key>` (dense float32, n_obs × dim) atomically: rows stream into a hidden temp
- * array beside it; commit renames it into place and refreshes `.zmetadata`. A crash at any
- * moment leaves either no array or a complete one (plus a temp dir that the next writer removes).
+ * array beside it; commit renames it into place and refreshes the consolidated metadata. A crash
+ * at any moment leaves either no array or a complete one (plus a temp dir that the next writer
+ * removes). The array has the store's zarr format: v2 one chunk per write block; v3 one shard per
+ * write block, of inner chunks of at most 1024 rows.
  */
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,7 +11,8 @@ import { ScembedError } from "../errors.ts";
 import type { CodecConfig as CompressorConfig } from "../store/codecs/registry.ts";
 import { isAbandoned, siblingTempPath } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
-import { writeGroup, ZarrArrayWriter } from "../store/zarr-writer.ts";
+import { createRowWriter, type RowWriter } from "../store/row-writer.ts";
+import { writeGroupAs, zarrFormatOf, type ZarrFormat } from "../store/zarr-node.ts";
 import { refreshConsolidated } from "./consolidated.ts";
 import { ARRAY_ENCODING, DICT_ENCODING } from "./encoding.ts";
 import { storeLockPath } from "./output-store.ts";
@@ -20,6 +23,24 @@ const MAX_CHUNK_BYTES = 64 << 20;
 export function obsmChunkRows(chunkRows: number, dim: number, nObs: number): number {
   const cap = Math.max(1, Math.floor(MAX_CHUNK_BYTES / (4 * Math.max(1, dim))));
   return Math.max(1, Math.min(chunkRows, cap, Math.max(1, nObs)));
+}
+
+/** zarr v3 inner chunks hold at most this many rows: a read of a few rows decodes little. */
+const MAX_INNER_ROWS = 1024;
+
+/**
+ * Shard and inner chunk rows for a v3 obsm array written in blocks of `chunkRows` rows. One block
+ * is one shard; inner chunks must divide it: the largest divisor ≤ 1024 (when ≥ 128), else the
+ * block itself. A single block (the whole array) is rounded up to whole inner chunks instead.
+ */
+export function obsmShardRows(chunkRows: number, nObs: number): { shardRows: number; innerRows: number } {
+  if (chunkRows >= nObs) {
+    const innerRows = Math.max(1, Math.min(MAX_INNER_ROWS, nObs));
+    return { shardRows: Math.ceil(Math.max(1, nObs) / innerRows) * innerRows, innerRows };
+  }
+  let innerRows = Math.min(MAX_INNER_ROWS, chunkRows);
+  while (chunkRows % innerRows !== 0) innerRows--;
+  return { shardRows: chunkRows, innerRows: innerRows >= 128 || innerRows === chunkRows ? innerRows : chunkRows };
 }
 
 export interface ObsmWriterOptions {
@@ -40,7 +61,6 @@ export interface ObsmWriterOptions {
 export class ObsmWriter {
   private rowsWritten = 0;
   private buffered = 0;
-  private chunkIndex = 0;
   private buffer: Float32Array;
   private spare: Float32Array;
   private pending: Promise<void> = Promise.resolve();
@@ -48,7 +68,7 @@ export class ObsmWriter {
   private constructor(
     private readonly opts: ObsmWriterOptions,
     private readonly tempDir: string,
-    private readonly array: ZarrArrayWriter,
+    private readonly array: RowWriter,
   ) {
     this.buffer = new Float32Array(opts.chunkRows * opts.dim);
     this.spare = new Float32Array(opts.chunkRows * opts.dim);
@@ -61,17 +81,20 @@ export class ObsmWriter {
   static async begin(opts: ObsmWriterOptions): Promise<ObsmWriter> {
     const obsmDir = join(opts.store, "obsm");
     const finalDir = join(obsmDir, opts.key);
+    const format = await storeFormat(opts.store);
     await withLock(storeLockPath(opts.store), opts.store, async () => {
-      if (!(await stat(join(obsmDir, ".zgroup")).catch(() => undefined))) {
-        await writeGroup(obsmDir, DICT_ENCODING);
+      if ((await zarrFormatOf(obsmDir)) === undefined) {
+        await writeGroupAs(format, obsmDir, DICT_ENCODING);
         await refreshConsolidated(opts.store, ["obsm"]);
       }
       await removeAbandonedTemps(obsmDir, opts.key);
     });
     const tempDir = siblingTempPath(finalDir, "writing");
-    const array = await ZarrArrayWriter.create(tempDir, {
+    const geometry = format === 3 ? obsmShardRows(opts.chunkRows, opts.nObs) : { shardRows: opts.chunkRows, innerRows: undefined };
+    const array = await createRowWriter(format, tempDir, {
       shape: [opts.nObs, opts.dim],
-      chunks: [opts.chunkRows, opts.dim],
+      chunkRows: geometry.shardRows,
+      innerRows: geometry.innerRows,
       dtype: "<f4",
       compressor: opts.compressor,
       attrs: { ...ARRAY_ENCODING },
@@ -99,8 +122,7 @@ export class ObsmWriter {
     if (this.buffered === 0) return;
     await this.pending;
     const full = this.buffer.subarray(0, this.buffered * this.opts.dim);
-    const index = this.chunkIndex++;
-    this.pending = this.array.writeChunk([index, 0], full);
+    this.pending = this.array.append(full, this.buffered);
     this.rowsWritten += this.buffered;
     this.buffered = 0;
     [this.buffer, this.spare] = [this.spare, this.buffer];
@@ -109,6 +131,7 @@ export class ObsmWriter {
   async commit(): Promise<void> {
     await this.flush();
     await this.pending;
+    if (this.rowsWritten === this.opts.nObs) await this.array.finish();
     const { store, key, nObs } = this.opts;
     if (this.rowsWritten !== nObs) {
       throw new ScembedError(`only ${this.rowsWritten} of ${nObs} rows were produced`, { file: store, key: `obsm/${key}` });
@@ -130,6 +153,7 @@ export class ObsmWriter {
 
   async abort(): Promise<void> {
     await this.pending.catch(() => {});
+    await this.array.abort().catch(() => {});
     await rm(this.tempDir, { recursive: true, force: true });
   }
 }
@@ -140,4 +164,10 @@ async function removeAbandonedTemps(obsmDir: string, key: string): Promise<void>
     const info = await stat(join(obsmDir, name)).catch(() => undefined);
     if (info && isAbandoned(name, info.mtimeMs, 3_600_000)) await rm(join(obsmDir, name), { recursive: true, force: true });
   }
+}
+
+async function storeFormat(store: string): Promise<ZarrFormat> {
+  const format = await zarrFormatOf(store);
+  if (format === undefined) throw new ScembedError("the output store has no zarr metadata at its root", { file: store, fix: "remove it and run again" });
+  return format;
 }

@@ -1,5 +1,6 @@
 /**
- * The output store: created once from the input (a zarr is copied, an h5ad converted, both
+ * The output store: created once from the input (a zarr, v2 or v3, is copied byte for byte, so its
+ * arrays keep their codecs and sharding; an h5ad is converted to zarr v3 or v2; both
  * streamed into a temp directory renamed into place), under a lock so that the CPU and GPU
  * sections may race to create it. The input is only ever read.
  */
@@ -10,6 +11,7 @@ import { isAbandoned, siblingTempPath } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
 import { openTree } from "../store/open-tree.ts";
 import { detectFormat } from "../store/open-tree.ts";
+import { zarrFormatOf, type ZarrFormat } from "../store/zarr-node.ts";
 import { treeToZarr } from "./tree-to-zarr.ts";
 
 export function storeLockPath(output: string): string {
@@ -18,13 +20,18 @@ export function storeLockPath(output: string): string {
 
 export type Creation = "created" | "existing";
 
-export async function ensureOutputStore(input: string, output: string): Promise<Creation> {
+export interface OutputStoreOptions {
+  /** the zarr format an .h5ad input is converted to (default 3, what anndata 0.13 writes); a zarr input keeps its own */
+  zarrFormat?: ZarrFormat;
+}
+
+export async function ensureOutputStore(input: string, output: string, opts: OutputStoreOptions = {}): Promise<Creation> {
   await refuseSamePath(input, output);
   await mkdir(dirname(output), { recursive: true });
   return withLock(storeLockPath(output), output, async () => {
     const existing = await stat(output).catch(() => undefined);
     if (existing) {
-      if (!(await stat(join(output, ".zgroup")).catch(() => undefined))) {
+      if ((await zarrFormatOf(output)) === undefined) {
         throw new InputError("output path exists but is not a zarr store", { file: output, fix: "remove it or choose another output_dir" });
       }
       return "existing";
@@ -37,7 +44,7 @@ export async function ensureOutputStore(input: string, output: string): Promise<
       } else {
         const tree = await openTree(input);
         try {
-          await treeToZarr(tree, tmp);
+          await treeToZarr(tree, tmp, opts.zarrFormat ?? 3);
         } finally {
           tree.close();
         }

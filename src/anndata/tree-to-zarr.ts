@@ -1,61 +1,85 @@
 /**
- * Streams any AnnData tree (in practice an .h5ad) into a new zarr v2 directory, element by
+ * Streams any AnnData tree (in practice an .h5ad) into a new zarr directory, v2 or v3, element by
  * element and chunk by chunk, keeping every encoding attribute. Memory: one chunk at a time.
+ * zarr v3 is written as anndata 0.13 writes it: strings as the `string` data type, every array of
+ * one or more dimensions sharded (shards of about 1 GB uncompressed, as anndata's auto sharding),
+ * and the root `zarr.json` carrying consolidated metadata.
  */
 import { join } from "node:path";
-import { isNumericDtype, type NumericArray } from "../store/dtype.ts";
+import { withLocation } from "../errors.ts";
+import { bytesPerElement, type Dtype, type NumericArray } from "../store/dtype.ts";
+import { createRowWriter } from "../store/row-writer.ts";
 import type { ArrayNode, TreeReader } from "../store/tree.ts";
 import { joinKey } from "../store/tree.ts";
-import { writeGroup, ZarrArrayWriter } from "../store/zarr-writer.ts";
-import { withLocation } from "../errors.ts";
+import { writeGroupAs, type ZarrFormat } from "../store/zarr-node.ts";
+import { ZarrV3ArrayWriter } from "../store/zarr-v3-writer.ts";
+import { ZarrArrayWriter } from "../store/zarr-writer.ts";
+import { consolidateV3 } from "./consolidated.ts";
 
-/** about 4 MB of float32 per chunk */
+/** about 4 MB of float32 per chunk (v3: per inner chunk) */
 const TARGET_CHUNK_ELEMENTS = 1 << 20;
+/** anndata 0.13 asks zarr for shards of about 1 GB uncompressed */
+const TARGET_SHARD_BYTES = 1_000_000_000;
 
-export async function treeToZarr(tree: TreeReader, dest: string): Promise<void> {
-  await copyNode(tree, "", dest);
+export async function treeToZarr(tree: TreeReader, dest: string, format: ZarrFormat = 2): Promise<void> {
+  await copyNode(tree, "", dest, format);
+  if (format === 3) await consolidateV3(dest);
 }
 
-async function copyNode(tree: TreeReader, key: string, dest: string): Promise<void> {
+async function copyNode(tree: TreeReader, key: string, dest: string, format: ZarrFormat): Promise<void> {
   const node = await tree.get(key);
   if (!node) return;
   if (node.kind === "group") {
-    await writeGroup(join(dest, ...key.split("/").filter(Boolean)), node.attrs);
-    for (const child of await node.keys()) await copyNode(tree, joinKey(key, child), dest);
+    await writeGroupAs(format, join(dest, ...key.split("/").filter(Boolean)), node.attrs);
+    for (const child of await node.keys()) await copyNode(tree, joinKey(key, child), dest, format);
     return;
   }
   try {
-    await copyArray(node, join(dest, ...key.split("/")));
+    await copyArray(node, join(dest, ...key.split("/")), format);
   } catch (err) {
     throw withLocation(err, tree.path, key);
   }
 }
 
-async function copyArray(node: ArrayNode, dir: string): Promise<void> {
-  if (node.shape.length === 0) {
-    const value = await node.readAll();
-    if (Array.isArray(value)) {
-      const width = Math.max(1, ...value.map((s) => [...s].length));
-      const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: `<U${width}`, compressor: null, attrs: node.attrs });
-      await w.writeChunk([], value);
-    } else {
-      const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: node.dtype, compressor: null, attrs: node.attrs });
-      await w.writeChunk([], value);
-    }
-    return;
-  }
-  const [rows, ...rest] = node.shape as number[];
+async function copyArray(node: ArrayNode, dir: string, format: ZarrFormat): Promise<void> {
+  const isString = node.dtype === "|O" || node.dtype.startsWith("<U");
+  if (node.shape.length === 0) return copyScalar(node, dir, format, isString);
+  const [rows, ...rest] = node.shape as [number, ...number[]];
   const cols = rest.reduce((a, b) => a * b, 1);
-  const chunkRows = Math.max(1, Math.min(rows!, Math.floor(TARGET_CHUNK_ELEMENTS / Math.max(1, cols))));
-  const writer = await ZarrArrayWriter.create(dir, {
+  const chunkRows = Math.max(1, Math.min(rows, Math.floor(TARGET_CHUNK_ELEMENTS / Math.max(1, cols))));
+  // v3 keeps strings as variable-length `string`, what anndata 0.13 writes
+  const dtype: Dtype = format === 3 && isString ? "|O" : node.dtype;
+  const itemsize = isString ? 16 : bytesPerElement(dtype);
+  const perShard = Math.max(1, Math.floor(TARGET_SHARD_BYTES / (chunkRows * Math.max(1, cols) * itemsize)));
+  const shardRows = chunkRows * Math.max(1, Math.min(perShard, Math.ceil(rows / chunkRows)));
+  const writer = await createRowWriter(format, dir, {
     shape: [...node.shape],
-    chunks: [chunkRows, ...rest],
-    dtype: node.dtype,
+    dtype,
+    chunkRows: format === 3 ? shardRows : chunkRows,
+    innerRows: chunkRows,
     attrs: node.attrs,
   });
-  for (let r = 0, i = 0; r < rows!; r += chunkRows, i++) {
-    const data = await node.read(r, Math.min(rows!, r + chunkRows));
-    const index = [i, ...rest.map(() => 0)];
-    await writer.writeChunk(index, isNumericDtype(node.dtype) ? (data as NumericArray) : (data as string[]));
+  for (let r = 0; r < rows; r += chunkRows) {
+    const stop = Math.min(rows, r + chunkRows);
+    await writer.append(await node.read(r, stop), stop - r);
+  }
+  await writer.finish();
+}
+
+/** A 0-d array: v2 writes strings as fixed-width unicode, v3 as `string`; neither compressed. */
+async function copyScalar(node: ArrayNode, dir: string, format: ZarrFormat, isString: boolean): Promise<void> {
+  const value = await node.readAll();
+  if (format === 3) {
+    const w = await ZarrV3ArrayWriter.create(dir, { shape: [], chunks: [], dtype: isString ? "|O" : node.dtype, compressor: null, attrs: node.attrs });
+    await w.writeChunk([], value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    const width = Math.max(1, ...value.map((s) => [...s].length));
+    const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: `<U${width}`, compressor: null, attrs: node.attrs });
+    await w.writeChunk([], value);
+  } else {
+    const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: node.dtype, compressor: null, attrs: node.attrs });
+    await w.writeChunk([], value as NumericArray);
   }
 }

@@ -30,6 +30,8 @@ export const sectionSchema = z
     init_kwargs: mapping.nullable().default(null),
     x_is: z.enum(["auto", "lognorm", "counts"]).default("auto"),
     compressor: compressor.optional(),
+    /** the zarr format an .h5ad input is written out as; a zarr input keeps its own */
+    output_zarr_format: z.union([z.literal(2), z.literal(3)]).default(3),
     cache_dir: z.string().nullable().optional(),
     memory_gb: z.number().positive().optional(),
     execution_location: z.string().optional(),

@@ -60,7 +60,7 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     }
     if (toRun.length === 0 && outputExists) return report();
 
-    const created = await ensureOutputStore(task.input, task.output);
+    const created = await ensureOutputStore(task.input, task.output, { zarrFormat: settings.outputZarrFormat });
     if (created === "created") log.info(`created ${task.output} from ${task.input}`);
     if (toRun.length === 0) return report();
 

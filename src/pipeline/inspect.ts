@@ -18,7 +18,9 @@ export interface Inspection {
   nVars: number;
   layers: string[];
   consolidatedMetadata: boolean;
-  obsm: { key: string; shape: number[]; dtype: string; status: EmbeddingStatus["state"]; detail?: string }[];
+  /** how X (or its CSR data) and layers/counts are stored: format, chunks or shards, codecs */
+  storage: Record<string, string>;
+  obsm: { key: string; shape: number[]; dtype: string; status: EmbeddingStatus["state"]; detail?: string; storage?: string }[];
   /** the expression streams the methods read, as x_is: auto finds them */
   inputs: Record<ExpressionInput, Readiness>;
   methods: ({ method: string } & Readiness)[];
@@ -33,7 +35,12 @@ export async function inspectFile(path: string): Promise<Inspection> {
     for (const e of await reader.obsm()) {
       const st = await embeddingStatus(path, e.key, reader.nObs);
       const detail = st.state === "incomplete" ? `${st.missingChunks} chunk(s) missing` : st.state === "complete" && st.consolidatedStale ? ".zmetadata does not list it" : undefined;
-      obsm.push({ ...e, status: st.state, detail });
+      obsm.push({ ...e, status: st.state, detail, storage: await storageOf(reader, `obsm/${e.key}`) });
+    }
+    const storage: Record<string, string> = {};
+    for (const key of ["X", "layers/counts"]) {
+      const described = (await storageOf(reader, `${key}/data`)) ?? (await storageOf(reader, key));
+      if (described) storage[key] = described;
     }
     const found = (source: Promise<{ reason: string }>): Promise<Readiness> =>
       source.then(
@@ -56,6 +63,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
       nVars: reader.nVars,
       layers,
       consolidatedMetadata: reader.format === "zarr" && (await hasConsolidated(path)),
+      storage,
       obsm,
       inputs,
       methods,
@@ -65,12 +73,18 @@ export async function inspectFile(path: string): Promise<Inspection> {
   }
 }
 
+async function storageOf(reader: AnnDataReader, key: string): Promise<string | undefined> {
+  const node = await reader.tree.get(key);
+  return node?.kind === "array" ? node.storage : undefined;
+}
+
 export function formatInspection(i: Inspection): string {
   const lines = [
     `${i.file} (${i.format}): ${i.nObs} cells × ${i.nVars} genes`,
     `layers: ${i.layers.length ? i.layers.join(", ") : "(none)"}${i.format === "zarr" ? `; consolidated metadata: ${i.consolidatedMetadata ? "yes" : "no"}` : ""}`,
+    ...Object.entries(i.storage).map(([key, how]) => `${key}: ${how}`),
     "obsm:",
-    ...(i.obsm.length ? i.obsm.map((o) => `  ${o.key.padEnd(16)} (${o.shape.join(", ")}) ${o.dtype}  ${o.status}${o.detail ? ` — ${o.detail}` : ""}`) : ["  (none)"]),
+    ...(i.obsm.length ? i.obsm.map((o) => `  ${o.key.padEnd(16)} (${o.shape.join(", ")}) ${o.dtype}  ${o.status}${o.detail ? ` — ${o.detail}` : ""}${o.storage ? `  [${o.storage}]` : ""}`) : ["  (none)"]),
     "inputs:",
     ...Object.entries(i.inputs).map(([name, r]) => `  ${name.padEnd(16)} ${r.ready ? "found" : "MISSING"}  ${r.detail}`),
     "methods:",

@@ -23,6 +23,8 @@ export interface EmbedSettings {
   xIs: XIs;
   dimMap: Record<string, number>;
   compressor?: CompressorConfig;
+  /** the zarr format an .h5ad input is written out as; a zarr input keeps its own */
+  outputZarrFormat: 2 | 3;
   /** the dataset, for dataset-level preparation: every input file of the section */
   dataset: { files: string[]; cacheDir: string; batchKey: string | null };
 }
@@ -56,6 +58,7 @@ export function planSection(config: Config, name: SectionName, opts: PlanOptions
     xIs: section.x_is,
     dimMap: { ...(section.embedding_dim_map ?? {}) },
     compressor: section.compressor,
+    outputZarrFormat: section.output_zarr_format,
     dataset: {
       files: layout.inputs,
       cacheDir: section.cache_dir ? resolve(section.cache_dir) : join(layout.outputDir, ".scembed-cache"),

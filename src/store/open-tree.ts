@@ -1,9 +1,10 @@
-/** Opens a path as zarr or h5ad, by what is on disk rather than by its name. */
+/** Opens a path as zarr (v2 or v3) or h5ad, by what is on disk rather than by its name. */
 import { open, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import { openH5 } from "./h5-tree.ts";
+import { zarrFormatOf } from "./zarr-node.ts";
 import { ZarrTree } from "./zarr-tree.ts";
+import { openZarrV3 } from "./zarr-v3-tree.ts";
 import type { StoreFormat, TreeReader } from "./tree.ts";
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -16,16 +17,8 @@ export async function detectFormat(path: string): Promise<StoreFormat> {
     throw new InputError("file not found", { file: path, fix: "check the path (input_files or --input)" });
   }
   if (info.isDirectory()) {
-    const zgroup = await stat(join(path, ".zgroup")).catch(() => undefined);
-    if (zgroup) return "zarr";
-    const v3 = await stat(join(path, "zarr.json")).catch(() => undefined);
-    if (v3) {
-      throw new InputError("zarr v3 stores are not supported yet", {
-        file: path,
-        fix: "write the input as zarr v2 (anndata: ad.settings.zarr_write_format = 2) or as .h5ad",
-      });
-    }
-    throw new InputError("directory is not a zarr store (no .zgroup)", { file: path, fix: "pass an AnnData .zarr directory or .h5ad file" });
+    if ((await zarrFormatOf(path)) !== undefined) return "zarr";
+    throw new InputError("directory is not a zarr store (no .zgroup, no zarr.json)", { file: path, fix: "pass an AnnData .zarr directory or .h5ad file" });
   }
   const fh = await open(path, "r");
   try {
@@ -43,5 +36,6 @@ export async function detectFormat(path: string): Promise<StoreFormat> {
 
 export async function openTree(path: string): Promise<TreeReader> {
   const format = await detectFormat(path);
-  return format === "zarr" ? new ZarrTree(path) : openH5(path);
+  if (format === "h5ad") return openH5(path);
+  return (await zarrFormatOf(path)) === 3 ? openZarrV3(path) : new ZarrTree(path);
 }

@@ -15,6 +15,8 @@ export interface ArrayNode {
   /** the storage chunk length along axis 0: reads aligned to it touch each chunk once */
   readonly chunkRows: number;
   readonly attrs: Attrs;
+  /** how it is stored, for `scembed inspect`: "zarr v3, shards [4096] of inner chunks [1024], bytes+zstd(3)" */
+  readonly storage?: string;
   /** rows [start, stop) along axis 0, flat in C order */
   read(start: number, stop: number): Promise<ArrayData>;
   /** a 0-d array's value, or the whole array */
@@ -29,6 +31,16 @@ export interface GroupNode {
 }
 
 export type TreeNode = ArrayNode | GroupNode;
+
+/** An attribute value that names another node of the same file (an HDF5 object reference), by its key. */
+export interface NodeRef {
+  readonly kind: "ref";
+  readonly key: string;
+}
+
+export function isNodeRef(v: unknown): v is NodeRef {
+  return typeof v === "object" && v !== null && (v as NodeRef).kind === "ref" && typeof (v as NodeRef).key === "string";
+}
 
 export type StoreFormat = "zarr" | "h5ad";
 

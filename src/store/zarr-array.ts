@@ -62,6 +62,11 @@ export class ZarrArray implements ArrayNode {
     this.codecs = compressorFor(meta.compressor, { file, key });
   }
 
+  get storage(): string {
+    const c = this.meta.compressor;
+    return `zarr v2, chunks [${this.meta.chunks}], ${c === null ? "uncompressed" : typeof c.level === "number" ? `${c.id}(${c.level})` : c.id}`;
+  }
+
   async readAll(): Promise<ArrayData> {
     if (this.shape.length === 0) return this.readChunk([]);
     return this.read(0, this.shape[0]!);

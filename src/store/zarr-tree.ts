@@ -13,7 +13,12 @@ export async function readJson(path: string): Promise<unknown | undefined> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
     throw err;
   }
-  return JSON.parse(text.replace(/\bNaN\b/g, '"NaN"'));
+  return parseZarrJson(text);
+}
+
+/** zarr v2 writes NaN fill values as a bare `NaN`, which JSON lacks; a quoted "NaN" stays as it is. */
+export function parseZarrJson(text: string): unknown {
+  return JSON.parse(text.replace(/(?<!")\bNaN\b(?!")/g, '"NaN"'));
 }
 
 export class ZarrTree implements TreeReader {

@@ -6,7 +6,7 @@
  */
 import Blosc from "numcodecs/blosc";
 import { CodecError } from "../../errors.ts";
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const codec = Blosc.fromConfig(config as Parameters<typeof Blosc.fromConfig>[0]);

@@ -37,15 +37,17 @@ export class CodecChain {
 
   /**
    * `expectedBytes`: the chunk's array size (element size × element count), undefined for
-   * variable-length items. Only the first codec's output is the array's bytes, so only it gets the hint.
+   * variable-length items. Only the output of the first codec that changes sizes (and of those
+   * before it, which keep sizes) is the array's bytes, so only they get the hint.
    * Errors name the codec; the caller, which knows the chunk, adds where.
    */
   async decode(bytes: Uint8Array, expectedBytes?: number): Promise<Uint8Array> {
     const codecs = await this.ready();
+    const hinted = codecs.findIndex((codec) => !codec.preservesSize);
     let out = bytes;
     for (let i = codecs.length - 1; i >= 0; i--) {
       try {
-        out = await codecs[i]!.decode(out, i === 0 ? expectedBytes : undefined);
+        out = await codecs[i]!.decode(out, hinted === -1 || i <= hinted ? expectedBytes : undefined);
       } catch (err) {
         throw new CodecError(`${this.configs[i]!.id}: ${(err as Error).message}`, { cause: err });
       }

@@ -4,7 +4,7 @@
  */
 import LZ4 from "numcodecs/lz4";
 import { CodecError } from "../../errors.ts";
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const codec = LZ4.fromConfig(config as Parameters<typeof LZ4.fromConfig>[0]);

@@ -5,7 +5,7 @@
 import { promisify } from "node:util";
 import type { ZlibOptions } from "node:zlib";
 import { CodecError } from "../../errors.ts";
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 type ZlibCall = (bytes: Uint8Array, options: ZlibOptions, done: (err: Error | null, out: Buffer) => void) => void;
 

@@ -1,35 +1,22 @@
 /**
  * The codec registry: one file per codec, each exporting `fromConfig(config) → Codec`. A codec's file
  * loads on first use (blosc and zstd carry about 0.7 MB of wasm each), so an unused codec costs nothing.
- * A new codec (zarr v3's among them) is one file here and one line in CODECS.
+ * A new codec is one file here and one line in CODECS. zarr v3 names its codecs the same way
+ * (`zstd`, `gzip`, `blosc`); zarr-v3-codecs.ts turns a v3 entry into the config these files take.
  */
 import { CodecError, type ErrorContext } from "../../errors.ts";
+import type { Codec, CodecConfig, CodecModule } from "./codec.ts";
 
-/** A codec's entry in zarr metadata: zarr v2's `compressor`, or one element of a filter/codec list. */
-export interface CodecConfig {
-  id: string;
-  [option: string]: unknown;
-}
+export type { Codec, CodecConfig, CodecModule } from "./codec.ts";
 
-/** Bytes to bytes. `encode` turns a chunk's array bytes into stored bytes, `decode` reverses it. */
-export interface Codec {
-  encode(bytes: Uint8Array): Promise<Uint8Array>;
-  /**
-   * `expectedBytes`, given when the output is the chunk's array bytes, lets a codec refuse a header
-   * that disagrees before it allocates; the chain checks the decoded length either way.
-   */
-  decode(bytes: Uint8Array, expectedBytes?: number): Promise<Uint8Array>;
-}
-
-/** What every codec file exports. `fromConfig` throws when an option is out of range. */
-export interface CodecModule {
-  fromConfig(config: CodecConfig): Codec;
-}
 
 const CODECS = new Map<string, () => Promise<CodecModule>>([
   ["blosc", () => import("./blosc.ts")],
+  ["bytes", () => import("./bytes.ts")],
+  ["crc32c", () => import("./crc32c.ts")],
   ["gzip", () => import("./gzip.ts")],
   ["lz4", () => import("./lz4.ts")],
+  ["transpose", () => import("./transpose.ts")],
   ["zlib", () => import("./zlib.ts")],
   ["zstd", () => import("./zstd.ts")],
 ]);

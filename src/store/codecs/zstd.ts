@@ -1,7 +1,7 @@
 /** numcodecs "zstd" through numcodecs' wasm; a truncated or corrupt frame throws (the chain names it). */
 import Zstd from "numcodecs/zstd";
 import { CodecError } from "../../errors.ts";
-import type { Codec, CodecConfig } from "./registry.ts";
+import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const codec = Zstd.fromConfig(config as Parameters<typeof Zstd.fromConfig>[0]);

@@ -64,6 +64,9 @@ export async function workflowStatus(workflowDir: string, opts: StatusOptions = 
   const sections: SectionStatus[] = [];
   const outputs: Partial<Record<OutputState, number>> = {};
   let failed = false;
+  // a preparation task matters only while the GPU output of its file is not complete (as for --resume)
+  const gpuDone = new Set<string>();
+  for (const t of manifest.sections.embedding_gpu ?? []) if (allComplete(await outputStates(t))) gpuDone.add(t.input);
   for (const name of SECTION_NAMES) {
     const tasks = manifest.sections[name];
     if (!tasks?.length) continue;
@@ -78,7 +81,8 @@ export async function workflowStatus(workflowDir: string, opts: StatusOptions = 
       const outs = t.settings.prepareOnly ? null : await outputStates(t);
       for (const o of outs ?? []) outputs[o.state] = (outputs[o.state] ?? 0) + 1;
       const bad = FAILED_STATES.test(slurm?.state ?? "") || lastRun?.status === "failed" || lastRun?.status === "interrupted";
-      if (bad && !(outs && allComplete(outs))) failed = true;
+      const done = outs ? allComplete(outs) : gpuDone.has(t.input);
+      if (bad && !done) failed = true;
       section.tasks.push({ index: t.index, input: t.input, output: t.output, slurm, lastRun, outputs: outs });
     }
     sections.push(section);

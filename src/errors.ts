@@ -38,11 +38,15 @@ export class CodecError extends ScembedError {
   override readonly tag = "CodecError";
 }
 
-/** The run was stopped by SIGINT or SIGTERM; its workers are stopped and their temp entries removed. */
+/** Stopped by SIGINT or SIGTERM (Ctrl-C; SLURM near a time limit or preempting): what was written whole is kept. */
 export class InterruptedError extends ScembedError {
   override readonly tag = "InterruptedError";
-  constructor(readonly signal: "SIGINT" | "SIGTERM") {
-    super(`interrupted by ${signal}: the workers were stopped and their temp arrays removed; complete embeddings are kept, rerun to finish`);
+  constructor(
+    readonly signal: "SIGINT" | "SIGTERM",
+    message = `interrupted by ${signal}: the workers were stopped and their temp arrays removed; complete embeddings are kept, rerun to finish`,
+    ctx: ErrorContext = {},
+  ) {
+    super(message, ctx);
   }
 }
 

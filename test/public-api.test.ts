@@ -11,10 +11,10 @@ import { createLogger, embedOneFile, memoryLogger } from "../src/index.ts";
 import { DEMO_H5AD, REPO, tempDir } from "./helpers/paths.ts";
 
 const EXPORTS = [
-  "AnnDataReader", "CodecError", "ConfigError", "CudaError", "InputError", "InterruptedError", "LockError", "ScembedError",
-  "applyOverrides", "createLogger", "embedOneFile", "formatInspection", "getMethod", "gpuReport", "inspectFile",
-  "isOverride", "loadConfig", "localExecutor", "memoryLogger", "methodNames", "packagePath", "parseConfig",
-  "planFile", "planSection", "planWorkflow", "removeOwnTemps", "runTask", "sectionName", "slurmExecutor", "workflowStatus",
+  "AnnDataReader", "CodecError", "ConfigError", "CudaError", "FILE_TASK_LABEL", "InputError", "InterruptedError", "LockError", "ScembedError",
+  "applyOverrides", "createLogger", "embedOneFile", "formatInspection", "formatStatus", "formatSummary", "getMethod", "gpuReport", "inspectFile",
+  "interruptedReport", "interruptible", "isOverride", "loadConfig", "localExecutor", "memoryLogger", "methodNames", "packagePath", "parseConfig",
+  "planFile", "planSection", "planWorkflow", "recordTask", "removeOwnTemps", "runTask", "sectionName", "slurmExecutor", "summarize", "workflowStatus", "writeSummary",
 ];
 
 test("the public API exports exactly the snapshotted names", () => {

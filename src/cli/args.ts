@@ -27,6 +27,8 @@ const OPTIONS = {
   "dry-run": { type: "boolean" },
   resume: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  "log-format": { type: "string" },
+  source: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -59,10 +61,12 @@ usage:
   scembed prepare -c <dataset.yaml> [overrides…]
   scembed run -c <dataset.yaml> [--executor local|slurm] [--workers N] [--workflow-dir D] [--dry-run] [--resume] [overrides…]
   scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]   (or --manifest <D>/manifest.json)
-  scembed status <workflow dir>
+  scembed status <workflow dir> [--json] [--source auto|scontrol|sacct]
   scembed inspect <file> [--json]
   scembed gpu                                   (which CUDA libraries and GPUs the CUDA device finds)
   scembed demo
 
+logging: --quiet (warnings and errors only), --log-format text|json (json: one object a line:
+  time, level, task, file, method, phase, cellsDone, cellsTotal, message)
 overrides (Hydra style): a.b=value  +a.b=value  ++a.b=value  ~a.b
 exit codes: 0 ok, 1 a task failed, 2 bad usage or config`;

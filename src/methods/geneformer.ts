@@ -114,7 +114,17 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
         yield { block, nCounts: sizes };
       }
     };
-    yield* tokenizeParallel(blocks(), slots, v.rules, dict);
+    const progress = ctx.log.progress("tokenize", reader.nObs, { method: v.name });
+    try {
+      let done = 0;
+      for await (const tokens of tokenizeParallel(blocks(), slots, v.rules, dict)) {
+        ctx.signal?.throwIfAborted();
+        yield tokens;
+        progress.update((done += tokens.uncropped.length));
+      }
+    } finally {
+      progress.finish();
+    }
   });
   ctx.log.info(`${v.name}: tokens ${cached ? "from the preparation cache" : "computed"} (${cache.path})`);
   return cache;
@@ -181,19 +191,26 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         dim: H,
         tokens,
         obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
-        embed({ tokens: ids, offsets }, out) {
+        async embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
-          // empty cells stay zero rows
-          runSplittingOnOom(
-            tokenBatches(lengths, budget, batchCells),
-            (rows) => forward(rows, ids, offsets, out),
-            (e) => e instanceof CudaError && e.outOfMemory,
-            (rows) => {
-              budget = Math.max(1, Math.floor(budget / 2));
-              ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
-              m.device.trim?.();
-            },
-          );
+          let done = lengths.filter((n) => n === 0).length;
+          // empty cells stay zero rows. Batch by batch, the pass's progress moves and the event loop
+          // runs (a CPU block takes minutes: timers and SIGTERM are heard between its batches)
+          for (const batch of tokenBatches(lengths, budget, batchCells)) {
+            ctx.signal?.throwIfAborted();
+            runSplittingOnOom(
+              [batch],
+              (rows) => forward(rows, ids, offsets, out),
+              (e) => e instanceof CudaError && e.outOfMemory,
+              (rows) => {
+                budget = Math.max(1, Math.floor(budget / 2));
+                ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
+                m.device.trim?.();
+              },
+            );
+            ctx.log.progressTo(r0 + (done += batch.length));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
         },
       };
     },

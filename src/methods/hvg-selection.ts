@@ -63,6 +63,7 @@ async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: strin
     let geneOf = new Int32Array(0);
     let labels: string[] = [];
     await dataset.scan(path, {
+      method: "hvg",
       async begin(file) {
         geneOf = Int32Array.from(file.varNames, (name) => {
           let g = index.get(name);

@@ -45,6 +45,8 @@ export interface ExpressionFile {
 }
 
 export interface ScanVisitor {
+  /** what the scan computes, for its progress lines (e.g. "hvg", "pca") */
+  method?: string;
   /** rows per block, when the visitor wants fewer than the section's chunk_rows */
   blockRows?: number;
   begin?(file: ExpressionFile): Promise<void>;
@@ -76,6 +78,8 @@ export interface MethodContext<O = unknown> {
   batchSize?: number;
   log: Logger;
   dataset: DatasetContext;
+  /** aborted when the task is interrupted: loops that take long check it between their steps */
+  signal?: AbortSignal;
 }
 
 export interface Embedder<I extends MethodInput = MethodInput> {

@@ -44,6 +44,7 @@ async function fitPca(dataset: DatasetContext, genes: string[], K: number): Prom
   for (const path of dataset.files) {
     let posOf: Int32Array = new Int32Array(0);
     await dataset.scan(path, {
+      method: "pca",
       blockRows: GRAM_BLOCK_ROWS,
       async begin(file) {
         posOf = columnsByName(file.varNames, genes);

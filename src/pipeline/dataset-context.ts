@@ -14,6 +14,8 @@ export interface DatasetSettings {
   xIs: XIs;
   chunkRows: number;
   log: Logger;
+  /** stops a scan between its blocks */
+  signal?: AbortSignal;
 }
 
 export function createDatasetContext(s: DatasetSettings): DatasetContext {
@@ -47,7 +49,17 @@ export function createDatasetContext(s: DatasetSettings): DatasetContext {
         const inputs = fileInputs(reader, { xIs: s.xIs, chunkRows: s.chunkRows });
         await inputs.open("lognorm");
         await visit.begin?.(file);
-        for await (const { r0, block } of inputs.blocks("lognorm", visit.blockRows)) await visit.block(block, r0);
+        const nth = s.files.indexOf(path);
+        const progress = s.log.progress("scan", reader.nObs, { file: path, ...(visit.method ? { method: visit.method } : {}) }, `file ${nth + 1} of ${s.files.length}`);
+        try {
+          for await (const { r0, block } of inputs.blocks("lognorm", visit.blockRows)) {
+            s.signal?.throwIfAborted();
+            await visit.block(block, r0);
+            progress.update(r0 + block.rows);
+          }
+        } finally {
+          progress.finish();
+        }
       } finally {
         reader.close();
       }

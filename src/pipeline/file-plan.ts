@@ -36,6 +36,9 @@ export function planFile(opts: FileOptions, log: Logger): Task {
 }
 
 /** Embeds one file in this process and reports what each method did (a failure is reported, not thrown). */
-export async function embedOneFile(opts: FileOptions, log: Logger, progress = false): Promise<FileReport> {
-  return runTask(planFile(opts, log), log, progress);
+export async function embedOneFile(opts: FileOptions, log: Logger): Promise<FileReport> {
+  return runTask(planFile(opts, log), log, { label: FILE_TASK_LABEL });
 }
+
+/** How a file given on the command line (not a config section) names itself in logs and reports. */
+export const FILE_TASK_LABEL = "embed";

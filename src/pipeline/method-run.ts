@@ -11,8 +11,10 @@ import type { EmbedSettings } from "./plan.ts";
 export interface FileRun {
   dataset: DatasetContext;
   log: Logger;
-  /** a progress bar on the terminal */
+  /** report the embedding pass's progress (through the logger, which decides how it shows) */
   progress?: boolean;
+  /** aborted when the task is interrupted (see src/executors/task-signals.ts) */
+  signal?: AbortSignal;
 }
 
 export interface Prepared {
@@ -21,7 +23,7 @@ export interface Prepared {
 }
 
 function contextFor(method: EmbeddingMethod, reader: AnnDataReader, settings: EmbedSettings, run: FileRun): MethodContext {
-  return { reader, options: settings.options[method.name], configuredDim: settings.dimMap[method.name], batchSize: settings.batchSize, log: run.log, dataset: run.dataset };
+  return { reader, options: settings.options[method.name], configuredDim: settings.dimMap[method.name], batchSize: settings.batchSize, log: run.log, dataset: run.dataset, signal: run.signal };
 }
 
 /** Opens the stream a method reads; tokens are made from raw counts by the method's own preparation. */

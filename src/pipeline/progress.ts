@@ -1,30 +1,29 @@
-/** Cells done and cells/s: a redrawn bar on a terminal, a few plain lines otherwise. */
-export interface Progress {
-  update(done: number): void;
-  finish(): void;
+/**
+ * The embedding pass's progress. `runTask` runs a file inside `withTaskLogger`, so the pass's
+ * `createProgress` reports through the task's logger (its task label, format, quiet, per-file
+ * log) as the phase `embed` of the methods it runs. Outside a task: a plain stderr logger.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createLogger, type Logger, type Progress } from "../logger.ts";
+
+export type { Progress } from "../logger.ts";
+
+interface Scope {
+  log: Logger;
+  methods: readonly string[];
+  /** once aborted, the pass's counts stand still: a block the interrupted methods never finished is not done */
+  signal?: AbortSignal;
 }
 
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  const start = Date.now();
-  const tty = stream.isTTY === true;
-  let nextReport = 0.25;
-  const rate = (done: number) => Math.round(done / Math.max(1e-3, (Date.now() - start) / 1000));
-  const line = (done: number) => `${label} ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} cells, ${rate(done).toLocaleString("en-US")} cells/s`;
-  let lastDraw = 0;
-  return {
-    update(done) {
-      if (tty) {
-        if (Date.now() - lastDraw < 100 && done < total) return;
-        lastDraw = Date.now();
-        const width = 24, filled = Math.round((width * done) / Math.max(1, total));
-        stream.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${line(done)}\x1b[K`);
-      } else if (total > 0 && done / total >= nextReport && done < total) {
-        stream.write(line(done) + "\n");
-        while (done / total >= nextReport) nextReport += 0.25;
-      }
-    },
-    finish() {
-      if (tty) stream.write("\r\x1b[K");
-    },
-  };
+const scope = new AsyncLocalStorage<Scope>();
+
+export function withTaskLogger<T>(scoped: Scope, fn: () => Promise<T>): Promise<T> {
+  return scope.run(scoped, fn);
+}
+
+export function createProgress(file: string, total: number): Progress {
+  const s = scope.getStore();
+  const progress = (s?.log ?? createLogger()).progress("embed", total, { file, ...(s?.methods.length ? { method: s.methods.join(",") } : {}) });
+  const signal = s?.signal;
+  return signal ? { update: (done) => signal.aborted || progress.update(done), finish: () => progress.finish() } : progress;
 }

@@ -1,5 +1,5 @@
 /** What happened to each method of each file: the results a task returns and the CLI prints. */
-export type MethodStatus = "written" | "prepared" | "skipped" | "failed";
+export type MethodStatus = "written" | "prepared" | "skipped" | "failed" | "interrupted";
 
 export interface MethodResult {
   method: string;
@@ -17,6 +17,10 @@ export interface FileReport {
   results: MethodResult[];
   /** an error of the whole file, before or around its methods: said once, not once per method */
   error?: string;
+  /** the task that made it: `embedding_cpu#3`, or `embed` for a file given on the command line */
+  task?: string;
+  /** the task's wall time */
+  seconds?: number;
 }
 
 /** The obsm key a method writes. */

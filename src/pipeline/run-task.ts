@@ -8,32 +8,49 @@ import { embedFile } from "./embed-file.ts";
 import { prepareOnly, type FileRun } from "./method-run.ts";
 import { trackWrites } from "./own-temps.ts";
 import type { Task } from "./plan.ts";
+import { withTaskLogger } from "./progress.ts";
 import { failedReport, failedResult, obsmKey, type FileReport, type MethodResult } from "./report.ts";
 
-export async function runTask(task: Task, parent: Logger, progress = false): Promise<FileReport> {
-  const report = await runTaskInner(task, parent, progress);
+export interface RunTaskOptions {
+  /** how the task names itself in logs and reports; `<section>#<index>` by default */
+  label?: string;
+  /** stops the task's long loops (between their steps) when aborted: the task was interrupted */
+  signal?: AbortSignal;
+}
+
+/** The name a task's lines and report carry: the section that runs it and its index. */
+export function taskLabel(task: Pick<Task, "section" | "index">): string {
+  return `${task.section}#${task.index}`;
+}
+
+export async function runTask(task: Task, parent: Logger, opts: RunTaskOptions = {}): Promise<FileReport> {
+  const started = Date.now();
+  const label = opts.label ?? taskLabel(task);
+  const report = await runTaskInner(task, parent, label, opts.signal);
+  Object.assign(report, { task: label, seconds: (Date.now() - started) / 1000 });
   const wf = process.env["SCEMBED_WORKFLOW_DIR"];
   const failed = report.results.filter((r) => r.status === "failed");
   if (wf && failed.length > 0) {
     // one consolidated errors.log per workflow: file, method, message and the task's log
-    const line = (method: string, detail: string) => `${new Date().toISOString()}\t${task.section}#${task.index}\t${task.input}\t${method}\t${detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`;
+    const line = (method: string, detail: string) => `${new Date().toISOString()}\t${label}\t${task.input}\t${method}\t${detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`;
     const lines = report.error ? [line(task.settings.methods.join(","), report.error)] : failed.map((r) => line(r.method, r.detail));
     appendFileSync(join(wf, "errors.log"), lines.join(""));
   }
   return report;
 }
 
-async function runTaskInner(task: Task, parent: Logger, progress: boolean): Promise<FileReport> {
+async function runTaskInner(task: Task, parent: Logger, label: string, signal?: AbortSignal): Promise<FileReport> {
   const s = task.settings;
-  const log = parent.child(`${task.section}#${task.index} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile);
+  const log = parent.child(`${label} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile, { task: label, file: task.input });
   log.info(`${s.prepareOnly ? "prepare" : "embed"} ${s.methods.join(", ")} → ${task.output}`);
   if (process.env["SCEMBED_GPU_WORKER"] !== undefined) log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
   // an interrupt removes this task's temp entries under its output and cache (own-temps.ts)
   const untrack = trackWrites(task.output, s.dataset.cacheDir);
   try {
-    const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log });
-    const run: FileRun = { dataset, log, progress };
-    return s.prepareOnly ? await prepareFile(task, run) : await embedFile(task, run);
+    const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log, signal });
+    // the logger decides how progress shows (bar, lines, JSON, nothing when quiet)
+    const run: FileRun = { dataset, log, progress: true, signal };
+    return await withTaskLogger({ log, methods: s.methods, signal }, () => (s.prepareOnly ? prepareFile(task, run) : embedFile(task, run)));
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return failedReport(task, s.methods, err);

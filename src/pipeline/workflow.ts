@@ -19,6 +19,8 @@ export interface WorkflowOutcome {
   reports: FileReport[];
   /** where the executor keeps the workflow's own files, when it has any */
   workflowDir?: string;
+  /** what a dry run would do, as text to print */
+  plan?: string;
 }
 
 /** What runs a workflow: worker processes on this machine, or array jobs on a SLURM cluster. */

@@ -1,12 +1,16 @@
 /** `scembed embed` / `scembed prepare`: one file from flags, or a config section's files, in this process. */
-import { applyOverrides, ConfigError, planFile, planSection, runTask, sectionName, type FileReport, type Logger, type Task, type XIs } from "../../index.ts";
+import { applyOverrides, ConfigError, FILE_TASK_LABEL, planFile, planSection, runTask, sectionName, type FileReport, type Logger, type Task, type XIs } from "../../index.ts";
 import { intFlag, type ParsedArgs } from "../args.ts";
 import { configOf } from "../config-file.ts";
+import { commandLogger } from "./log-options.ts";
 
-export async function embedCommand(args: ParsedArgs, log: Logger, prepareOnly = false): Promise<FileReport[]> {
-  const tasks = args.flags.config ? tasksFromConfig(args, log, prepareOnly) : tasksFromFlags(args, log, prepareOnly);
+export async function embedCommand(args: ParsedArgs, parent: Logger, prepareOnly = false): Promise<FileReport[]> {
+  const log = commandLogger(args, parent);
+  const fromFlags = !args.flags.config;
+  const tasks = fromFlags ? tasksFromFlags(args, log, prepareOnly) : tasksFromConfig(args, log, prepareOnly);
   const reports: FileReport[] = [];
-  for (const task of tasks) reports.push(await runTask(task, log, process.stderr.isTTY === true && !args.flags.quiet));
+  // a file from the command line is no config section: its lines say `embed`, not `embedding_cpu#0`
+  for (const task of tasks) reports.push(await runTask(task, log, fromFlags ? { label: FILE_TASK_LABEL } : {}));
   return reports;
 }
 

@@ -1,15 +1,10 @@
-/** Prints what happened to each file and method, and counts failures. */
-import type { FileReport } from "../../index.ts";
+/** Prints the summary (file × method → status, seconds, cells/s) and counts what did not end well. */
+import { formatSummary, summarize, type FileReport } from "../../index.ts";
 
 export function printReports(reports: FileReport[], out: (line: string) => void): number {
-  let failures = 0;
-  for (const r of reports) {
-    out(`${r.input} → ${r.output}`);
-    if (r.error) out(`  ${"error".padEnd(18)} ${r.error.split("\n")[0]}`);
-    for (const m of r.results) {
-      if (m.status === "failed") failures++;
-      out(`  ${m.key.padEnd(18)} ${m.status.padEnd(8)} ${m.detail.split("\n")[0]}`);
-    }
-  }
-  return failures;
+  // an error of a whole file is said once, before the table
+  for (const r of reports) if (r.error) out(`${r.input}: error: ${r.error.split("\n")[0]}`);
+  const summary = summarize(reports);
+  if (summary.rows.length > 0) out(formatSummary(summary));
+  return (summary.counts.failed ?? 0) + (summary.counts.interrupted ?? 0);
 }

@@ -11,7 +11,11 @@ import { relativeError } from "../test/helpers/cosine.ts";
 
 const { device } = await openCudaDevice();
 const d = device.driver;
-const B = 96, T = 1536, H = 768, heads = 12, D = 64;
+const B = 96,
+  T = 1536,
+  H = 768,
+  heads = 12,
+  D = 64;
 let seed = 11;
 const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 2 - 1;
 const lengths = Int32Array.from({ length: B }, () => 1000 + Math.floor(((rand() + 1) / 2) * 536));
@@ -26,7 +30,15 @@ let reference: Float32Array | undefined;
 console.log("| variant | ms / launch | TFLOP/s | rel. diff from the first |\n|---|---|---|---|");
 for (const v of variants) {
   const fn = device.kernels.get("attention.cu", "attention", { HEAD_DIM: D, ...v });
-  const launch = () => d.launch("attention", fn, [Math.ceil(T / v.BQ), heads, B], [2 * v.BQ, 1, 1], 0, [{ u64: qkv }, { u64: len }, { u64: out }, { i32: T }, { i32: H }, { f32: Math.LOG2E / Math.sqrt(D) }]);
+  const launch = () =>
+    d.launch("attention", fn, [Math.ceil(T / v.BQ), heads, B], [2 * v.BQ, 1, 1], 0, [
+      { u64: qkv },
+      { u64: len },
+      { u64: out },
+      { i32: T },
+      { i32: H },
+      { f32: Math.LOG2E / Math.sqrt(D) },
+    ]);
   for (let i = 0; i < 3; i++) launch();
   const times = Array.from({ length: 20 }, () => d.time(launch)).sort((a, b) => a - b);
   const ms = times[10]!;
@@ -34,5 +46,7 @@ for (const v of variants) {
   d.download(result, out);
   const values = fromBf16(result);
   reference ??= values;
-  console.log(`| BQ=${v.BQ} | ${ms.toFixed(3)} | ${(flops / ms / 1e9).toFixed(0)} | ${relativeError(values, reference).toExponential(1)} |`);
+  console.log(
+    `| BQ=${v.BQ} | ${ms.toFixed(3)} | ${(flops / ms / 1e9).toFixed(0)} | ${relativeError(values, reference).toExponential(1)} |`,
+  );
 }

@@ -25,7 +25,8 @@ const work = join(tmpdir(), "scembed-bench-block-check");
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const genes = geneIds(readGeneList(shippedGeneList("gs10k")), 4000, 4000);
-const countsFile = join(work, "counts.zarr"), lognormFile = join(work, "lognorm.zarr");
+const countsFile = join(work, "counts.zarr"),
+  lognormFile = join(work, "lognorm.zarr");
 await writeSyntheticZarr(countsFile, { nObs: cells, genes, density: 0.05, seed: 11, withCounts: false });
 await writeSyntheticZarr(lognormFile, { nObs: cells, genes, density: 0.05, seed: 11, withCounts: false, x: "lognorm" });
 
@@ -34,7 +35,8 @@ function logNormalizeBefore(block: CsrBlock): CsrBlock {
   const { rows, indptr, data } = block;
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) {
-    const a = indptr[r]!, b = indptr[r + 1]!;
+    const a = indptr[r]!,
+      b = indptr[r + 1]!;
     let total = 0;
     for (let k = a; k < b; k++) total += data[k]!;
     const scale = Math.fround(Math.fround(total) / 10000);
@@ -52,15 +54,28 @@ interface Case {
   before: (b: CsrBlock) => CsrBlock;
 }
 const CASES: Case[] = [
-  { name: "log-normalized from counts (check fused into the row totals)", file: countsFile, xIs: "counts", input: "lognorm", before: logNormalizeBefore },
-  { name: "log-normalized X as stored (own pass)", file: lognormFile, xIs: "lognorm", input: "lognorm", before: (b) => b },
+  {
+    name: "log-normalized from counts (check fused into the row totals)",
+    file: countsFile,
+    xIs: "counts",
+    input: "lognorm",
+    before: logNormalizeBefore,
+  },
+  {
+    name: "log-normalized X as stored (own pass)",
+    file: lognormFile,
+    xIs: "lognorm",
+    input: "lognorm",
+    before: (b) => b,
+  },
   { name: "raw counts, whole numbers (own pass)", file: countsFile, xIs: "counts", input: "counts", before: (b) => b },
 ];
 
 async function after(c: Case): Promise<number> {
   const reader = await AnnDataReader.open(c.file);
   let nnz = 0;
-  for await (const { block } of fileInputs(reader, { xIs: c.xIs, chunkRows: ROWS }).blocks(c.input)) nnz += block.data.length;
+  for await (const { block } of fileInputs(reader, { xIs: c.xIs, chunkRows: ROWS }).blocks(c.input))
+    nnz += block.data.length;
   reader.close();
   return nnz;
 }
@@ -83,11 +98,14 @@ const seconds = async (fn: () => Promise<unknown>) => {
 const fastest = (xs: number[]) => Math.min(...xs);
 
 const nnz = await before(CASES[0]!);
-console.log(`${cells} cells × ${genes.length} genes, ${nnz} stored values (zarr, gzip), blocks of ${ROWS} rows; fastest of ${rounds} alternated rounds (${new Date().toISOString().slice(0, 10)})`);
+console.log(
+  `${cells} cells × ${genes.length} genes, ${nnz} stored values (zarr, gzip), blocks of ${ROWS} rows; fastest of ${rounds} alternated rounds (${new Date().toISOString().slice(0, 10)})`,
+);
 console.log("| stream | before (no check) s | after (checked) s | difference |");
 console.log("|---|---:|---:|---:|");
 for (const c of CASES) {
-  const b: number[] = [], a: number[] = [];
+  const b: number[] = [],
+    a: number[] = [];
   for (let r = 0; r < rounds; r++) {
     b.push(await seconds(() => before(c)));
     a.push(await seconds(() => after(c)));
@@ -110,6 +128,8 @@ for (const rule of ["non-negative", "counts"] as const) {
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) times.push(await seconds(async () => blocks.map((d) => firstInvalid(d, rule))));
   const t = fastest(times);
-  console.log(`the check alone, rule ${rule}: ${t.toFixed(4)} s, ${((t / nnz) * 1e9).toFixed(2)} ns per value, ${((100 * t) / streamFastest).toFixed(2)} % of reading the raw counts (${streamFastest.toFixed(3)} s)`);
+  console.log(
+    `the check alone, rule ${rule}: ${t.toFixed(4)} s, ${((t / nnz) * 1e9).toFixed(2)} ns per value, ${((100 * t) / streamFastest).toFixed(2)} % of reading the raw counts (${streamFastest.toFixed(3)} s)`,
+  );
 }
 rmSync(work, { recursive: true, force: true });

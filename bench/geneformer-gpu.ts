@@ -14,11 +14,20 @@ import { bertForward, loadBert, type Pooling } from "../src/models/bert.ts";
 import { rowCosines } from "../test/helpers/cosine.ts";
 import { readNpy } from "../test/helpers/npy.ts";
 
-const [modelDir, prefix, pooling, hfJson, refPrefix, budgetArg] = process.argv.slice(2) as [string, string, Pooling, string, string, string?];
+const [modelDir, prefix, pooling, hfJson, refPrefix, budgetArg] = process.argv.slice(2) as [
+  string,
+  string,
+  Pooling,
+  string,
+  string,
+  string?,
+];
 const PEAK = 790e12;
 const { device } = await openCudaDevice();
 const model = loadBert(modelDir, device);
-const c = model.config, H = c.hidden_size, L = c.num_hidden_layers;
+const c = model.config,
+  H = c.hidden_size,
+  L = c.num_hidden_layers;
 const ids = readNpy(`${prefix}.ids.npy`).data as Int32Array;
 const offsets = Array.from(readNpy(`${prefix}.offsets.npy`).data as BigInt64Array, Number);
 const N = offsets.length - 1;
@@ -32,7 +41,14 @@ function runBatch(rows: number[]): Float32Array {
   // V2 pools <cls>; V1 (no special tokens) the mean of every position, as the reference's masked mean
   const from = Int32Array.from(rows, () => (special ? 1 : 0));
   const to = Int32Array.from(lens, (n) => (special ? n - 1 : n));
-  return bertForward(model, { ids: batch, lengths: lens, B: rows.length, T, layer, pools: [{ kind: pooling, from, to }] })[0]!;
+  return bertForward(model, {
+    ids: batch,
+    lengths: lens,
+    B: rows.length,
+    T,
+    layer,
+    pools: [{ kind: pooling, from, to }],
+  })[0]!;
 }
 
 const batches = tokenBatches(lengths, budget);
@@ -57,7 +73,14 @@ const F = c.intermediate_size;
 const layerFlops = (n: number) => 8 * n * H * H + 4 * n * H * F + 4 * n * n * H;
 /** FLOPs of `layers` full layers, or, for `<cls>` pooling in scembed, the last one as it runs: q|k|v for every token, the rest for one row */
 const flops = (layers: number, clsLast = false) =>
-  lengths.reduce((s, n) => s + (clsLast ? (layers - 1) * layerFlops(n) + 6 * n * H * H + 4 * n * H + 2 * H * H + 4 * H * F : layers * layerFlops(n)), 0);
+  lengths.reduce(
+    (s, n) =>
+      s +
+      (clsLast
+        ? (layers - 1) * layerFlops(n) + 6 * n * H * H + 4 * n * H + 2 * H * H + 4 * H * F
+        : layers * layerFlops(n)),
+    0,
+  );
 const ourFlops = flops(layer, special);
 const refIndex = Array.from(readNpy(`${refPrefix}.index.npy`).data as BigInt64Array, Number);
 const ref = readNpy(`${refPrefix}.emb.npy`).data as Float32Array;
@@ -70,12 +93,23 @@ const ours = N / seconds;
 const pct = (f: number, s: number) => `${((100 * f) / s / PEAK).toFixed(0)} %`;
 const mean = lengths.reduce((a, b) => a + b, 0) / N;
 
-console.log(`\n## ${modelDir.split("/").pop()} — ${N} cells (mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}), emb_layer -1, ${pooling} pooling, ${device.name}`);
+console.log(
+  `\n## ${modelDir.split("/").pop()} — ${N} cells (mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}), emb_layer -1, ${pooling} pooling, ${device.name}`,
+);
 console.log(`| engine | batching | cells/s | TFLOP/s | share of ~790 TFLOP/s |`);
 console.log(`|---|---|---|---|---|`);
-console.log(`| HF transformers bf16 SDPA (${L} layers) | ${bestBatch} cells | ${best.cells_per_s.toFixed(0)} | ${((flops(L) / N) * best.cells_per_s / 1e12).toFixed(0)} | ${pct(flops(L), N / best.cells_per_s)} |`);
-console.log(`| scembed CUDA bf16 (${layer} layers${special ? ", the last for <cls> only" : ""}) | ${budget} tokens | ${ours.toFixed(0)} | ${(ourFlops / seconds / 1e12).toFixed(0)} | ${pct(ourFlops, seconds)} |`);
-console.log(`ratio scembed / HF: ${(ours / best.cells_per_s).toFixed(2)}×   (${batches.length} batches, ${seconds.toFixed(1)} s)`);
+console.log(
+  `| HF transformers bf16 SDPA (${L} layers) | ${bestBatch} cells | ${best.cells_per_s.toFixed(0)} | ${(((flops(L) / N) * best.cells_per_s) / 1e12).toFixed(0)} | ${pct(flops(L), N / best.cells_per_s)} |`,
+);
+console.log(
+  `| scembed CUDA bf16 (${layer} layers${special ? ", the last for <cls> only" : ""}) | ${budget} tokens | ${ours.toFixed(0)} | ${(ourFlops / seconds / 1e12).toFixed(0)} | ${pct(ourFlops, seconds)} |`,
+);
+console.log(
+  `ratio scembed / HF: ${(ours / best.cells_per_s).toFixed(2)}×   (${batches.length} batches, ${seconds.toFixed(1)} s)`,
+);
 console.log(`cosine vs HF fp32 (${refIndex.length} cells): min ${cos.min.toFixed(5)}, mean ${cos.mean.toFixed(5)}`);
 console.log(`GPU time by op (${sampleBatches.length} profiled batches, ${profiled.toFixed(0)} ms):`);
-for (const [op, ms] of profile) console.log(`  ${op.padEnd(24)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / profiled).toFixed(1).padStart(5)} %`);
+for (const [op, ms] of profile)
+  console.log(
+    `  ${op.padEnd(24)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / profiled).toFixed(1).padStart(5)} %`,
+  );

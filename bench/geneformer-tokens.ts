@@ -14,12 +14,16 @@ import { packagePath } from "../src/package-root.ts";
 import { writeNpy } from "./npy-writer.ts";
 
 const [outDir, cellsArg, v2Tokens, v2Medians] = process.argv.slice(2);
-if (!outDir || !v2Tokens || !v2Medians) throw new Error("usage: geneformer-tokens OUT_DIR CELLS V2_TOKEN_DICT V2_MEDIANS");
+if (!outDir || !v2Tokens || !v2Medians)
+  throw new Error("usage: geneformer-tokens OUT_DIR CELLS V2_TOKEN_DICT V2_MEDIANS");
 const cells = Number(cellsArg ?? 20000);
 mkdirSync(outDir, { recursive: true });
 const modes = {
   v2: { rules: { inputSize: 4096, specialTokens: true }, dict: { tokenDictionary: v2Tokens, geneMedians: v2Medians } },
-  v1: { rules: { inputSize: 2048, specialTokens: false }, dict: { tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians } },
+  v1: {
+    rules: { inputSize: 2048, specialTokens: false },
+    dict: { tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians },
+  },
 };
 const reader = await AnnDataReader.open(packagePath("data/pbmc_10x_3chem.h5ad"));
 const ids = (await reader.column("var", "ensembl_id")).map((v) => String(v ?? ""));
@@ -32,10 +36,13 @@ for (const [mode, m] of Object.entries(modes)) {
   const offsets = new BigInt64Array(cells + 1);
   for (let i = 0; i < cells; i++) offsets[i + 1] = offsets[i]! + BigInt(lengths[i % reader.nObs]!);
   const all = new Int32Array(Number(offsets[cells]));
-  for (let i = 0; i < cells; i++) all.set(tb.tokens.subarray(tb.offsets[i % reader.nObs]!, tb.offsets[(i % reader.nObs) + 1]!), Number(offsets[i]));
+  for (let i = 0; i < cells; i++)
+    all.set(tb.tokens.subarray(tb.offsets[i % reader.nObs]!, tb.offsets[(i % reader.nObs) + 1]!), Number(offsets[i]));
   writeNpy(join(outDir, `${mode}.ids.npy`), all);
   writeNpy(join(outDir, `${mode}.offsets.npy`), offsets);
   const mean = all.length / cells;
-  console.log(`${mode}: ${cells} cells (${reader.nObs} real, tiled), mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}`);
+  console.log(
+    `${mode}: ${cells} cells (${reader.nObs} real, tiled), mean ${mean.toFixed(0)} tokens, max ${Math.max(...lengths)}`,
+  );
 }
 reader.close();

@@ -46,7 +46,17 @@ for (const n of sizes) {
   await writeSyntheticZarr(input, { nObs: n, genes, density: 0.05, seed: 11, withCounts: false });
   process.stderr.write(`made ${n} cells × ${genes.length} genes in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const output = join(work, `out_${n}.zarr`);
-  const ours = await measure(process.execPath, [packagePath("bin/scembed.js"), "embed", "--input", input, "--output", output, "--methods", "gs10k", "--quiet"]);
+  const ours = await measure(process.execPath, [
+    packagePath("bin/scembed.js"),
+    "embed",
+    "--input",
+    input,
+    "--output",
+    output,
+    "--methods",
+    "gs10k",
+    "--quiet",
+  ]);
   if (ours.code !== 0) throw new Error(`scembed failed: ${ours.stderr}`);
   rmSync(output, { recursive: true, force: true });
   let peer = "skipped";
@@ -57,15 +67,33 @@ for (const n of sizes) {
     peerTime = p.code === 0 ? p.seconds.toFixed(1) : "";
   }
   const outputMiB = (n * 10000 * 4) / 2 ** 20;
-  rows.push([String(n), ours.peakMiB.toFixed(0), ours.seconds.toFixed(1), (n / ours.seconds).toFixed(0), peer, peerTime, outputMiB.toFixed(0)]);
+  rows.push([
+    String(n),
+    ours.peakMiB.toFixed(0),
+    ours.seconds.toFixed(1),
+    (n / ours.seconds).toFixed(0),
+    peer,
+    peerTime,
+    outputMiB.toFixed(0),
+  ]);
   rmSync(input, { recursive: true, force: true });
 }
 
-const header = ["cells", "scembed peak RSS MiB", "scembed s", "cells/s", "reference-style peak RSS MiB", "reference s", "dense output MiB"];
+const header = [
+  "cells",
+  "scembed peak RSS MiB",
+  "scembed s",
+  "cells/s",
+  "reference-style peak RSS MiB",
+  "reference s",
+  "dense output MiB",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (r: string[]) => "| " + r.map((c, i) => c.padStart(widths[i]!)).join(" | ") + " |";
 console.log(`gs10k, synthetic CSR counts, ${genes.length} genes (4000 of them in the list), 5% non-zero`);
 console.log(line(header));
 console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
 for (const r of rows) console.log(line(r));
-console.log(`reference-style = whole-file ad.read_zarr + dense subset (Debian anndata 0.8); skipped above ${PEER_MAX_CELLS} cells (PEER_MAX_CELLS) to stay within this machine's memory`);
+console.log(
+  `reference-style = whole-file ad.read_zarr + dense subset (Debian anndata 0.8); skipped above ${PEER_MAX_CELLS} cells (PEER_MAX_CELLS) to stay within this machine's memory`,
+);

@@ -4,4 +4,9 @@ import { geneIds, writeSyntheticZarr } from "../test/helpers/synthetic.ts";
 
 const [path, cells = "20000", density = "0.05"] = process.argv.slice(2);
 if (!path) throw new Error("usage: node dist/bench/make-synthetic.js <out.zarr> [cells] [density]");
-await writeSyntheticZarr(path, { nObs: Number(cells), genes: geneIds(readGeneList(shippedGeneList("gs10k")), 4000, 4000), density: Number(density), seed: 11 });
+await writeSyntheticZarr(path, {
+  nObs: Number(cells),
+  genes: geneIds(readGeneList(shippedGeneList("gs10k")), 4000, 4000),
+  density: Number(density),
+  seed: 11,
+});

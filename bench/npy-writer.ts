@@ -17,5 +17,8 @@ export function writeNpy(path: string, data: NpyData, shape: readonly number[] =
   head.write("\x93NUMPY", 0, "latin1");
   head[6] = 1;
   head.writeUInt16LE(header.length, 8);
-  writeFileSync(path, Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+  writeFileSync(
+    path,
+    Buffer.concat([head, Buffer.from(header, "latin1"), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
+  );
 }

@@ -12,5 +12,11 @@ const log = createLogger({ quiet: true });
 const dataset = createDatasetContext({ files: [input!], cacheDir, xIs: "lognorm", chunkRows: 1024, log });
 const t0 = performance.now();
 const model = await datasetPca(dataset, Number(comps), Number(genes), null, log);
-process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, ratio: model.explainedVarianceRatio.slice(0, 3), components: model.components.slice(0, 3) }) + "\n");
+process.stdout.write(
+  JSON.stringify({
+    seconds: (performance.now() - t0) / 1000,
+    ratio: model.explainedVarianceRatio.slice(0, 3),
+    components: model.components.slice(0, 3),
+  }) + "\n",
+);
 rmSync(cacheDir, { recursive: true, force: true });

@@ -72,7 +72,9 @@ t2 = time.time()
 print(json.dumps({"read": t1 - t0, "transform": t2 - t1, "first": Y[0, :3].tolist()}))
 `;
 
-async function replicatedPbmc(n: number): Promise<{ hvgGenes: string[]; rows: Iterable<{ indices: Int32Array; data: Float32Array }> }> {
+async function replicatedPbmc(
+  n: number,
+): Promise<{ hvgGenes: string[]; rows: Iterable<{ indices: Int32Array; data: Float32Array }> }> {
   const input = packagePath("data", "pbmc_10x_3chem.h5ad");
   const cache = join(work, "cache");
   const log = createLogger({ quiet: true });
@@ -84,7 +86,8 @@ async function replicatedPbmc(n: number): Promise<{ hvgGenes: string[]; rows: It
   const block = logNormalize(await (await reader.matrix("X")).readRows(0, reader.nObs));
   reader.close();
   const cellRows = Array.from({ length: block.rows }, (_, r) => {
-    const idx: number[] = [], val: number[] = [];
+    const idx: number[] = [],
+      val: number[] = [];
     for (let k = block.indptr[r]!; k < block.indptr[r + 1]!; k++) {
       const p = posOf[block.indices[k]!]!;
       if (p >= 0) {
@@ -95,8 +98,15 @@ async function replicatedPbmc(n: number): Promise<{ hvgGenes: string[]; rows: It
     return { indices: Int32Array.from(idx), data: Float32Array.from(val) };
   });
   const density = cellRows.reduce((s, r) => s + r.data.length, 0) / (cellRows.length * 2000);
-  process.stderr.write(`fit data: ${block.rows} real cells × their 2000 HVGs (${(100 * density).toFixed(1)}% non-zero), replicated to ${n}\n`);
-  return { hvgGenes: hvg.genes.map((g, i) => `ENSG9${String(i).padStart(10, "0")}_${g}`), rows: (function* () { for (let i = 0; i < n; i++) yield cellRows[i % cellRows.length]!; })() };
+  process.stderr.write(
+    `fit data: ${block.rows} real cells × their 2000 HVGs (${(100 * density).toFixed(1)}% non-zero), replicated to ${n}\n`,
+  );
+  return {
+    hvgGenes: hvg.genes.map((g, i) => `ENSG9${String(i).padStart(10, "0")}_${g}`),
+    rows: (function* () {
+      for (let i = 0; i < n; i++) yield cellRows[i % cellRows.length]!;
+    })(),
+  };
 }
 
 function row(label: string, m: Measured, extra = ""): string[] {
@@ -118,11 +128,23 @@ const fitInput = join(work, "fit.zarr");
 const { hvgGenes, rows } = await replicatedPbmc(cells);
 await writeSyntheticZarr(fitInput, { nObs: cells, genes: hvgGenes, rows, withCounts: false });
 const ours = await measure(process.execPath, [packagePath("dist/bench/pca-fit-driver.js"), fitInput], {}, true);
-const fitRows = [row("scembed (streamed Gram + Lanczos, exact)", ours, ours.stdout ? `fit incl. read ${JSON.parse(ours.stdout).seconds.toFixed(1)} s` : "")];
+const fitRows = [
+  row(
+    "scembed (streamed Gram + Lanczos, exact)",
+    ours,
+    ours.stdout ? `fit incl. read ${JSON.parse(ours.stdout).seconds.toFixed(1)} s` : "",
+  ),
+];
 for (const solver of ["arpack", "randomized"]) {
   const m = await measure("/usr/bin/python3", ["-c", SKLEARN_FIT, fitInput, solver], {}, true, clean(pyEnv));
   const out = m.code === 0 ? JSON.parse(m.stdout) : undefined;
-  fitRows.push(row(`scikit-learn PCA ${solver} (dense)`, m, out ? `read+densify ${out.read.toFixed(1)} s, fit ${out.fit.toFixed(1)} s; BLAS ${JSON.stringify(out.blas)}` : ""));
+  fitRows.push(
+    row(
+      `scikit-learn PCA ${solver} (dense)`,
+      m,
+      out ? `read+densify ${out.read.toFixed(1)} s, fit ${out.fit.toFixed(1)} s; BLAS ${JSON.stringify(out.blas)}` : "",
+    ),
+  );
 }
 print(`PCA fit: ${cells} cells (real PBMCs, replicated) × 2000 HVGs, log-normalized, 50 components`, fitRows);
 rmSync(fitInput, { recursive: true, force: true });
@@ -130,9 +152,28 @@ rmSync(fitInput, { recursive: true, force: true });
 // 2. pretrained projection
 const projInput = join(work, "project.zarr");
 const list = readGeneList(shippedGeneList("gs10k"));
-await writeSyntheticZarr(projInput, { nObs: cells, genes: geneIds(list, 6000, 2000), density: 0.05, seed: 4, x: "lognorm", withCounts: false });
+await writeSyntheticZarr(projInput, {
+  nObs: cells,
+  genes: geneIds(list, 6000, 2000),
+  density: 0.05,
+  seed: 4,
+  x: "lognorm",
+  withCounts: false,
+});
 const out = join(work, "out.zarr");
-const oursProj = await measure(process.execPath, [packagePath("bin/scembed.js"), "embed", "--input", projInput, "--output", out, "--methods", "pca", "--x-is", "lognorm", "--quiet"]);
+const oursProj = await measure(process.execPath, [
+  packagePath("bin/scembed.js"),
+  "embed",
+  "--input",
+  projInput,
+  "--output",
+  out,
+  "--methods",
+  "pca",
+  "--x-is",
+  "lognorm",
+  "--quiet",
+]);
 // the shipped pickle's arrays as .npy for scikit-learn (read by our pickle reader, which the tests check)
 const exported = join(work, "pca-export");
 mkdirSync(exported, { recursive: true });
@@ -140,13 +181,20 @@ const model = readPretrainedPca(packagePath("resources/pca/cellxgene_geo_pca_100
 writeFileSync(join(exported, "gene_order.txt"), model.genes.join("\n") + "\n");
 writeNpy(join(exported, "scaler_mean.npy"), model.scalerMean);
 writeNpy(join(exported, "scaler_scale.npy"), model.scalerScale);
-writeNpy(join(exported, "scaler_var.npy"), model.scalerScale.map((s) => s * s));
+writeNpy(
+  join(exported, "scaler_var.npy"),
+  model.scalerScale.map((s) => s * s),
+);
 writeNpy(join(exported, "pca_mean.npy"), model.pcaMean);
 writeNpy(join(exported, "pca_components.npy"), model.components, [model.K, model.G]);
 const skProj = await measure("/usr/bin/python3", ["-c", SKLEARN_PROJECT, projInput, exported], {}, true, clean(pyEnv));
 const sk = skProj.code === 0 ? JSON.parse(skProj.stdout) : undefined;
 print(`pretrained PCA projection (10,000 → 50): ${cells} cells, 8,000 genes (6,000 in the model), 5% non-zero`, [
   row("scembed embed --methods pca (streamed, sparse, incl. output copy + write)", oursProj),
-  row("scikit-learn scaler.transform + pca.transform (dense, as the reference)", skProj, sk ? `read+densify ${sk.read.toFixed(1)} s, transform ${sk.transform.toFixed(1)} s` : ""),
+  row(
+    "scikit-learn scaler.transform + pca.transform (dense, as the reference)",
+    skProj,
+    sk ? `read+densify ${sk.read.toFixed(1)} s, transform ${sk.transform.toFixed(1)} s` : "",
+  ),
 ]);
 rmSync(work, { recursive: true, force: true });

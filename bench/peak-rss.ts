@@ -11,11 +11,21 @@ export interface Measured {
 }
 
 /** `fullEnv` replaces the environment (to remove variables); `env` adds to it. */
-export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, captureStdout = false, fullEnv?: NodeJS.ProcessEnv): Promise<Measured> {
+export function measure(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  captureStdout = false,
+  fullEnv?: NodeJS.ProcessEnv,
+): Promise<Measured> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(cmd, args, { env: fullEnv ?? { ...process.env, ...env }, stdio: ["ignore", captureStdout ? "pipe" : "ignore", "pipe"] });
-    let stderr = "", stdout = "";
+    const child = spawn(cmd, args, {
+      env: fullEnv ?? { ...process.env, ...env },
+      stdio: ["ignore", captureStdout ? "pipe" : "ignore", "pipe"],
+    });
+    let stderr = "",
+      stdout = "";
     let peakKiB = 0;
     child.stderr!.on("data", (d) => (stderr += d));
     child.stdout?.on("data", (d) => (stdout += d));

@@ -19,8 +19,15 @@ const work = join(tmpdir(), "scembed-bench-scvi");
 rmSync(work, { recursive: true, force: true });
 const modelDir = join(work, "census_like");
 execFileSync("/usr/bin/python3", [packagePath("bench/scvi_census_like.py"), modelDir, "8000"], { stdio: "inherit" });
-const input = join(work, "counts.zarr"), output = join(work, "out.zarr");
-await writeSyntheticZarr(input, { nObs: cells, genes: readScviModel(modelDir).varNames, density: 0.07, seed: 9, withCounts: false });
+const input = join(work, "counts.zarr"),
+  output = join(work, "out.zarr");
+await writeSyntheticZarr(input, {
+  nObs: cells,
+  genes: readScviModel(modelDir).varNames,
+  density: 0.07,
+  seed: 9,
+  withCounts: false,
+});
 
 const TORCH = `
 import sys, time, json, numpy as np, torch, anndata as ad
@@ -49,12 +56,27 @@ t2 = time.time()
 print(json.dumps({"setup": t1 - t0, "encode": t2 - t1, "torch": torch.__version__}))
 `;
 
-const ours = await measure(process.execPath, [packagePath("bin/scembed.js"), "embed", "--input", input, "--output", output, "--methods", "scvi_fm", `++init_kwargs_scvi_fm.model_dir=${modelDir}`, "--quiet"]);
+const ours = await measure(process.execPath, [
+  packagePath("bin/scembed.js"),
+  "embed",
+  "--input",
+  input,
+  "--output",
+  output,
+  "--methods",
+  "scvi_fm",
+  `++init_kwargs_scvi_fm.model_dir=${modelDir}`,
+  "--quiet",
+]);
 const peer = await measure("/usr/bin/python3", ["-c", TORCH, input, modelDir], {}, true);
 const p = peer.code === 0 ? JSON.parse(peer.stdout) : undefined;
 console.log(`scVI encoder (8000 genes → 128 → 50), ${cells} cells, 7% non-zero raw counts`);
 console.log("| tool | wall s | cells/s | peak RSS MiB | notes |");
 console.log("|---|---|---|---|---|");
-console.log(`| scembed embed --methods scvi_fm (streamed; incl. output copy + write) | ${ours.seconds.toFixed(1)} | ${(cells / ours.seconds).toFixed(0)} | ${ours.peakMiB.toFixed(0)} | ${ours.code === 0 ? "" : ours.stderr.split("\n").pop()} |`);
-console.log(`| PyTorch ${p?.torch ?? ""} CPU, 2 threads, batches of 1024 | ${peer.seconds.toFixed(1)} | ${(cells / peer.seconds).toFixed(0)} | ${peer.peakMiB.toFixed(0)} | ${p ? `read+setup ${p.setup.toFixed(1)} s, encode ${p.encode.toFixed(1)} s` : peer.stderr.trim().split("\n").pop()} |`);
+console.log(
+  `| scembed embed --methods scvi_fm (streamed; incl. output copy + write) | ${ours.seconds.toFixed(1)} | ${(cells / ours.seconds).toFixed(0)} | ${ours.peakMiB.toFixed(0)} | ${ours.code === 0 ? "" : ours.stderr.split("\n").pop()} |`,
+);
+console.log(
+  `| PyTorch ${p?.torch ?? ""} CPU, 2 threads, batches of 1024 | ${peer.seconds.toFixed(1)} | ${(cells / peer.seconds).toFixed(0)} | ${peer.peakMiB.toFixed(0)} | ${p ? `read+setup ${p.setup.toFixed(1)} s, encode ${p.encode.toFixed(1)} s` : peer.stderr.trim().split("\n").pop()} |`,
+);
 rmSync(work, { recursive: true, force: true });

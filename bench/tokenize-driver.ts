@@ -14,9 +14,11 @@ const t0 = performance.now();
 const reader = await AnnDataReader.open(input!);
 const dataset = createDatasetContext({ files: [input!], cacheDir, xIs: "auto", chunkRows: 4096, log });
 // prepare runs the tokenizer and then needs a model: stop right after the tokens are cached
-await getMethod(method).prepare({ reader, options: getMethod(method).options.parse({ model_dir: "/nonexistent" }), log, dataset }).catch((err: Error) => {
-  if (!/model directory not found/.test(err.message)) throw err;
-});
+await getMethod(method)
+  .prepare({ reader, options: getMethod(method).options.parse({ model_dir: "/nonexistent" }), log, dataset })
+  .catch((err: Error) => {
+    if (!/model directory not found/.test(err.message)) throw err;
+  });
 process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }) + "\n");
 reader.close();
 rmSync(cacheDir, { recursive: true, force: true });

@@ -10,10 +10,17 @@ import { join } from "node:path";
 import { packagePath } from "../src/package-root.ts";
 import { measure } from "./peak-rss.ts";
 
-const cells = Number(process.argv[2] ?? 100000), genes = Number(process.argv[3] ?? 20000);
+const cells = Number(process.argv[2] ?? 100000),
+  genes = Number(process.argv[3] ?? 20000);
 const input = join(tmpdir(), `scembed-bench-tok-${cells}.zarr`);
 rmSync(input, { recursive: true, force: true });
-const made = await measure(process.execPath, [packagePath("dist/bench/make-counts.js"), input, String(cells), String(genes), "0.07"]);
+const made = await measure(process.execPath, [
+  packagePath("dist/bench/make-counts.js"),
+  input,
+  String(cells),
+  String(genes),
+  "0.07",
+]);
 if (made.code !== 0) throw new Error(made.stderr);
 
 // The reference's TranscriptomeTokenizer core, vectorized per cell with numpy (as fast as that loop gets)
@@ -39,13 +46,35 @@ t2 = time.time()
 print(json.dumps({"read": t1 - t0, "rank": t2 - t1, "tokens": int(sum(len(o) for o in out))}))
 `;
 
-const ours = await measure(process.execPath, [packagePath("dist/bench/tokenize-driver.js"), input, "geneformer-v1"], {}, true);
-const peer = await measure("/usr/bin/python3", ["-c", NUMPY, input, packagePath("resources/geneformer/token_dictionary_gc30M.pkl"), packagePath("resources/geneformer/gene_median_dictionary_gc30M.pkl")], {}, true);
+const ours = await measure(
+  process.execPath,
+  [packagePath("dist/bench/tokenize-driver.js"), input, "geneformer-v1"],
+  {},
+  true,
+);
+const peer = await measure(
+  "/usr/bin/python3",
+  [
+    "-c",
+    NUMPY,
+    input,
+    packagePath("resources/geneformer/token_dictionary_gc30M.pkl"),
+    packagePath("resources/geneformer/gene_median_dictionary_gc30M.pkl"),
+  ],
+  {},
+  true,
+);
 const p = peer.code === 0 ? JSON.parse(peer.stdout) : undefined;
-console.log(`Geneformer V1 tokenization: ${cells} cells × ${genes} genes, 7% non-zero raw counts (zarr, gzip), I/O included`);
+console.log(
+  `Geneformer V1 tokenization: ${cells} cells × ${genes} genes, 7% non-zero raw counts (zarr, gzip), I/O included`,
+);
 console.log("| tool | wall s | peak RSS MiB | notes |");
 console.log("|---|---|---|---|");
-console.log(`| scembed (streamed, cached token file) | ${ours.seconds.toFixed(1)} | ${ours.peakMiB.toFixed(0)} | ${ours.code === 0 ? "" : ours.stderr.split("\n").pop()} |`);
-console.log(`| numpy, vectorized per cell (reference core loop) | ${peer.seconds.toFixed(1)} | ${peer.peakMiB.toFixed(0)} | ${p ? `read ${p.read.toFixed(1)} s, rank ${p.rank.toFixed(1)} s` : peer.stderr.split("\n").pop()} |`);
+console.log(
+  `| scembed (streamed, cached token file) | ${ours.seconds.toFixed(1)} | ${ours.peakMiB.toFixed(0)} | ${ours.code === 0 ? "" : ours.stderr.split("\n").pop()} |`,
+);
+console.log(
+  `| numpy, vectorized per cell (reference core loop) | ${peer.seconds.toFixed(1)} | ${peer.peakMiB.toFixed(0)} | ${p ? `read ${p.read.toFixed(1)} s, rank ${p.rank.toFixed(1)} s` : peer.stderr.split("\n").pop()} |`,
+);
 console.log("the reference pipeline's documentation: 'Tokenization for 100K cells can take 1-2 hours on CPU'");
 rmSync(input, { recursive: true, force: true });

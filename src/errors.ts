@@ -61,7 +61,12 @@ export class LockError extends ScembedError {
  */
 export class CudaError extends ScembedError {
   override readonly tag = "CudaError";
-  constructor(readonly call: string, readonly code: number, readonly codeName: string, fix?: string) {
+  constructor(
+    readonly call: string,
+    readonly code: number,
+    readonly codeName: string,
+    fix?: string,
+  ) {
     super(`${call} failed: ${codeName} (${code})`, { fix });
   }
   /** out of device memory: the caller may retry with a smaller batch */

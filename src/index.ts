@@ -20,8 +20,25 @@
  * ```
  */
 export { AnnDataReader, type ObsmEntry } from "./anndata/anndata-reader.ts";
-export { CodecError, ConfigError, CudaError, InputError, InterruptedError, LockError, ScembedError, type ErrorContext } from "./errors.ts";
-export { createLogger, memoryLogger, type LogFields, type LogFormat, type Logger, type LoggerOptions, type Progress } from "./logger.ts";
+export {
+  CodecError,
+  ConfigError,
+  CudaError,
+  InputError,
+  InterruptedError,
+  LockError,
+  ScembedError,
+  type ErrorContext,
+} from "./errors.ts";
+export {
+  createLogger,
+  memoryLogger,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type Progress,
+} from "./logger.ts";
 export { getMethod, methodNames } from "./methods/registry.ts";
 export type { EmbeddingMethod, MethodInput } from "./methods/method.ts";
 export { loadConfig, parseConfig, sectionName, type LoadedConfig } from "./pipeline/config-load.ts";
@@ -41,6 +58,12 @@ export { slurmExecutor, type Manifest, type SlurmOptions, type SubmittedJob } fr
 export { formatStatus } from "./executors/status-text.ts";
 export { interruptedReport, interruptible, type Interruption } from "./executors/task-signals.ts";
 export { recordTask, writeSummary, type SummaryFile, type TaskRecord } from "./executors/task-records.ts";
-export { workflowStatus, type SectionStatus, type StatusOptions, type TaskStatus, type WorkflowStatus } from "./executors/workflow-status.ts";
+export {
+  workflowStatus,
+  type SectionStatus,
+  type StatusOptions,
+  type TaskStatus,
+  type WorkflowStatus,
+} from "./executors/workflow-status.ts";
 export { gpuReport, type GpuReport } from "./gpu/gpu-report.ts";
 export { packagePath } from "./package-root.ts";

@@ -30,14 +30,30 @@ const STEP = 0.1;
 const MIN_GAP_MS = 2_000;
 const BAR_WIDTH = 24;
 
-export function startProgress(shared: ProgressShared, fields: LogFields, total: number, note: string | undefined, emit: ProgressEmit): Progress {
+export function startProgress(
+  shared: ProgressShared,
+  fields: LogFields,
+  total: number,
+  note: string | undefined,
+  emit: ProgressEmit,
+): Progress {
   const start = Date.now();
   const label = `${fields.phase}${fields.method ? ` ${fields.method}` : ""}${note ? ` (${note})` : ""}`;
-  let done = 0, lastLine = start, lastDraw = 0, next = STEP, finished = false;
+  let done = 0,
+    lastLine = start,
+    lastDraw = 0,
+    next = STEP,
+    finished = false;
   const rate = () => done / Math.max(1e-3, (Date.now() - start) / 1000);
   const snapshot = (): LogFields => {
     const r = rate();
-    return { ...fields, cellsDone: done, cellsTotal: total, cellsPerSecond: roundRate(r), ...(r > 0 && done < total ? { etaSeconds: Math.round((total - done) / r) } : {}) };
+    return {
+      ...fields,
+      cellsDone: done,
+      cellsTotal: total,
+      cellsPerSecond: roundRate(r),
+      ...(r > 0 && done < total ? { etaSeconds: Math.round((total - done) / r) } : {}),
+    };
   };
   const counts = () => {
     const r = rate();
@@ -53,9 +69,12 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
     const filled = total > 0 ? Math.round((BAR_WIDTH * done) / total) : 0;
     shared.bar!.write(`\r[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${label}: ${counts()}\x1b[K`);
   };
-  const timer = setInterval(() => {
-    if (Date.now() - lastLine >= shared.intervalMs) line(shared.bar === undefined);
-  }, Math.max(10, Math.min(shared.intervalMs / 2, 5_000)));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - lastLine >= shared.intervalMs) line(shared.bar === undefined);
+    },
+    Math.max(10, Math.min(shared.intervalMs / 2, 5_000)),
+  );
   timer.unref();
   const progress: Progress = {
     update(n) {
@@ -83,7 +102,11 @@ export function startProgress(shared: ProgressShared, fields: LogFields, total: 
       shared.stack.splice(shared.stack.indexOf(progress), 1);
       const seconds = (Date.now() - start) / 1000;
       const how = done >= total ? "done" : `stopped at ${count(done)} of ${count(total)}`;
-      emit(`${label}: ${how}, ${count(done)} cells in ${duration(seconds)} (${count(roundRate(rate()))} cells/s)`, snapshot(), true);
+      emit(
+        `${label}: ${how}, ${count(done)} cells in ${duration(seconds)} (${count(roundRate(rate()))} cells/s)`,
+        snapshot(),
+        true,
+      );
     },
   };
   shared.stack.push(progress);

@@ -63,7 +63,9 @@ function formatFromEnv(value: string | undefined): LogFormat {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? formatFromEnv(process.env["SCEMBED_LOG_FORMAT"]);
   const sink = opts.sink ?? ((line: string) => process.stderr.write(line + "\n"));
-  const terminal = opts.terminal ?? (opts.sink === undefined && process.stderr.isTTY === true && process.send === undefined ? process.stderr : false);
+  const terminal =
+    opts.terminal ??
+    (opts.sink === undefined && process.stderr.isTTY === true && process.send === undefined ? process.stderr : false);
   const shared: ProgressShared = {
     stack: [],
     bar: terminal && format === "text" && !opts.quiet ? terminal : undefined,
@@ -95,7 +97,8 @@ function familyLogger(fam: Family, prefix: string, file: string | undefined, bas
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     child: (p, f, fields) => familyLogger(fam, p, f ?? file, { ...base, ...fields }),
-    progress: (phase, total, fields, note) => startProgress(fam.shared, { ...fields, phase }, total, note, (msg, f, toSink) => emit("info", msg, f, toSink)),
+    progress: (phase, total, fields, note) =>
+      startProgress(fam.shared, { ...fields, phase }, total, note, (msg, f, toSink) => emit("info", msg, f, toSink)),
     progressTo: (done) => fam.shared.stack.at(-1)?.update(done),
   };
   return log;

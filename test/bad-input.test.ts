@@ -8,7 +8,7 @@ import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
 import { compressorFor } from "../src/store/codecs/chain.ts";
 import { DEFAULT_COMPRESSOR } from "../src/store/zarr-writer.ts";
 import { runCli } from "./helpers/cli.ts";
-import { REAL, tempDir } from "./helpers/paths.ts";
+import { tempDir } from "./helpers/paths.ts";
 import { geneIds, writeSyntheticZarr, type SyntheticOptions } from "./helpers/synthetic.ts";
 import { treeHash } from "./helpers/tree-hash.ts";
 
@@ -73,7 +73,10 @@ test("missing var['ensembl_id'] with gene symbols as the index", async (t) => {
 });
 
 test("NaN and negative counts name the row and column", async (t) => {
-  for (const [bad, word] of [[-3, "negative"], [NaN, "NaN"]] as const) {
+  for (const [bad, word] of [
+    [-3, "negative"],
+    [NaN, "NaN"],
+  ] as const) {
     const dir = tempDir(t);
     const input = await synthetic(dir);
     await editChunk(join(input, "X/data"), "0", (v) => (v[5] = bad));
@@ -111,7 +114,20 @@ test("an existing obsm of the wrong shape fails without --overwrite and nothing 
   const list = join(dir, "short.txt");
   writeFileSync(list, GENES.slice(0, 20).join("\n"));
   // X_gs with 20 columns, from a custom gene list
-  assert.equal(runCli(["embed", "--input", input, "--output", out, "--methods", "gs", "--quiet", `++init_kwargs.gene_list_file=${list}`]).code, 0);
+  assert.equal(
+    runCli([
+      "embed",
+      "--input",
+      input,
+      "--output",
+      out,
+      "--methods",
+      "gs",
+      "--quiet",
+      `++init_kwargs.gene_list_file=${list}`,
+    ]).code,
+    0,
+  );
   const before = treeHash(out);
   const r = embed(input, out);
   assert.equal(r.code, 1);

@@ -5,7 +5,17 @@ import { parseCommandLine } from "../src/cli/args.ts";
 import { runCli } from "./helpers/cli.ts";
 
 test("flags, positionals and overrides are told apart", () => {
-  const p = parseCommandLine(["embed", "-c", "d.yaml", "-s", "embedding_cpu", "++embedding_cpu.methods=[gs]", "embedding_cpu.overwrite=true", "~x.y", "--quiet"]);
+  const p = parseCommandLine([
+    "embed",
+    "-c",
+    "d.yaml",
+    "-s",
+    "embedding_cpu",
+    "++embedding_cpu.methods=[gs]",
+    "embedding_cpu.overwrite=true",
+    "~x.y",
+    "--quiet",
+  ]);
   assert.equal(p.command, "embed");
   assert.deepEqual({ ...p.flags }, { config: "d.yaml", section: "embedding_cpu", quiet: true });
   assert.deepEqual(p.overrides, ["++embedding_cpu.methods=[gs]", "embedding_cpu.overwrite=true", "~x.y"]);

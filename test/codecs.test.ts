@@ -92,7 +92,9 @@ test("a codec option its class rejects fails before the writer writes anything",
   assert.equal(existsSync(join(store, "X")), false);
 });
 
-const ROWS = 60, COLS = 8, CHUNK_ROWS = 40;
+const ROWS = 60,
+  COLS = 8,
+  CHUNK_ROWS = 40;
 const CORRUPTIBLE: CodecConfig[] = [
   { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 },
   { id: "blosc", cname: "zstd", clevel: 5, shuffle: 2 },

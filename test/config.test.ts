@@ -70,7 +70,12 @@ test("the seed's YAML loads unchanged; inputs are derived from base_file_path in
   const tasks = planSection(config, "embedding_cpu");
   assert.deepEqual(
     tasks.map((t) => t.input.slice(base.length + 1)),
-    ["processed/train/demo_ds/train/chunk_0.zarr", "processed/train/demo_ds/train/chunk_2.zarr", "processed/train/demo_ds/train/chunk_10.zarr", "processed/train/demo_ds/val/chunk_0.zarr"],
+    [
+      "processed/train/demo_ds/train/chunk_0.zarr",
+      "processed/train/demo_ds/train/chunk_2.zarr",
+      "processed/train/demo_ds/train/chunk_10.zarr",
+      "processed/train/demo_ds/val/chunk_0.zarr",
+    ],
   );
   assert.equal(tasks[3]!.output, join(base, "processed_with_emb/train/demo_ds/val/chunk_0.zarr"));
   assert.equal(tasks[0]!.settings.chunkRows, 16384);
@@ -86,7 +91,10 @@ test("BASE_FILE_PATH from the environment; split_dataset: false reads the 'all' 
   mkdirSync(join(base, "processed/test/demo_ds/all/chunk_0.zarr"), { recursive: true });
   const { config } = loadConfig(writeYaml(dir), ["++split_dataset=false"], { BASE_FILE_PATH: base });
   const tasks = planSection(config, "embedding_cpu");
-  assert.deepEqual(tasks.map((t) => t.output.slice(base.length + 1)), ["processed_with_emb/test/demo_ds/all/chunk_0.zarr", "processed_with_emb/test/demo_ds/all/chunk_1.zarr"]);
+  assert.deepEqual(
+    tasks.map((t) => t.output.slice(base.length + 1)),
+    ["processed_with_emb/test/demo_ds/all/chunk_0.zarr", "processed_with_emb/test/demo_ds/all/chunk_1.zarr"],
+  );
 });
 
 test("Hydra override forms: set, add, force-add, delete, YAML values", () => {
@@ -106,7 +114,11 @@ test("schema errors name every bad key and say how to fix it", (t) => {
   const path = writeYaml(dir);
   const err = (() => {
     try {
-      loadConfig(path, ["embedding_cpu.chunk_rows=-5", "++embedding_cpu.x_is=maybe", "embedding_cpu.methods=[gs,hvgg]"]);
+      loadConfig(path, [
+        "embedding_cpu.chunk_rows=-5",
+        "++embedding_cpu.x_is=maybe",
+        "embedding_cpu.methods=[gs,hvgg]",
+      ]);
     } catch (e) {
       return e as ConfigError;
     }
@@ -115,14 +127,23 @@ test("schema errors name every bad key and say how to fix it", (t) => {
   assert.match(err.message, /embedding_cpu\.chunk_rows: /);
   assert.match(err.message, /embedding_cpu\.x_is: /);
   assert.match(err.message, /fix: /);
-  assert.throws(() => loadConfig(path, ["embedding_cpu.methods=[gs,hvgg]"]), /embedding_cpu\.methods\[1\].*unknown method 'hvgg'/s);
+  assert.throws(
+    () => loadConfig(path, ["embedding_cpu.methods=[gs,hvgg]"]),
+    /embedding_cpu\.methods\[1\].*unknown method 'hvgg'/s,
+  );
   assert.throws(() => loadConfig(path, ["embedding_cpu.output_format=h5ad"]), /h5ad output is not supported yet/);
-  assert.throws(() => planSection(loadConfig(path, [], {}).config, "embedding_cpu"), /input_files is not set.*no base_file_path.*BASE_FILE_PATH/s);
+  assert.throws(
+    () => planSection(loadConfig(path, [], {}).config, "embedding_cpu"),
+    /input_files is not set.*no base_file_path.*BASE_FILE_PATH/s,
+  );
 });
 
 test("init_kwargs_<method> overrides init_kwargs for that method", (t) => {
   const dir = tempDir(t);
-  const { config } = loadConfig(writeYaml(dir), ["embedding_cpu.init_kwargs={a: 1, b: 2}", "++embedding_cpu.init_kwargs_gs10k={b: 3}"]);
+  const { config } = loadConfig(writeYaml(dir), [
+    "embedding_cpu.init_kwargs={a: 1, b: 2}",
+    "++embedding_cpu.init_kwargs_gs10k={b: 3}",
+  ]);
   assert.deepEqual(initKwargsFor(config.embedding_cpu!, "gs"), { a: 1, b: 2 });
   assert.deepEqual(initKwargsFor(config.embedding_cpu!, "gs10k"), { a: 1, b: 3 });
 });
@@ -145,24 +166,52 @@ test("unknown keys are warnings naming the closest known key; deprecated option 
     "embedding_cpu.methods=[gs, pca]",
     "++embedding_cpu.pca={mode: fit, hvg_batch_key: donor}",
   ]);
-  assert.ok(warnings.some((w) => /^embedding_cpu\.chunk_row: unknown key.*'chunk_rows'/.test(w)), warnings.join("\n"));
-  assert.ok(warnings.some((w) => /^embedding_cpu\.init_kwargs_gs\.ensembl_colm: .*'ensembl_col'/.test(w)), warnings.join("\n"));
-  assert.ok(warnings.some((w) => /^embedding_cpu\.pca\.hvg_batch_key: deprecated, read as batch_key/.test(w)), warnings.join("\n"));
-  const [task] = planSection(config, "embedding_cpu", { layout: { inputs: ["/in/chunk_0.zarr"], outputDir: "/out", outputFor: () => "/out/chunk_0.zarr" } });
-  assert.deepEqual(task!.settings.options["pca"], { mode: "fit", ensembl_col: "ensembl_id", n_top_genes: 2000, batch_key: "donor" }, "options arrive validated, defaults filled");
-  assert.equal(task!.settings.dataset.batchKey, "dataset_title", "the section's batch_key, which hvg and pca fit read unless their own is set");
+  assert.ok(
+    warnings.some((w) => /^embedding_cpu\.chunk_row: unknown key.*'chunk_rows'/.test(w)),
+    warnings.join("\n"),
+  );
+  assert.ok(
+    warnings.some((w) => /^embedding_cpu\.init_kwargs_gs\.ensembl_colm: .*'ensembl_col'/.test(w)),
+    warnings.join("\n"),
+  );
+  assert.ok(
+    warnings.some((w) => /^embedding_cpu\.pca\.hvg_batch_key: deprecated, read as batch_key/.test(w)),
+    warnings.join("\n"),
+  );
+  const [task] = planSection(config, "embedding_cpu", {
+    layout: { inputs: ["/in/chunk_0.zarr"], outputDir: "/out", outputFor: () => "/out/chunk_0.zarr" },
+  });
+  assert.deepEqual(
+    task!.settings.options["pca"],
+    { mode: "fit", ensembl_col: "ensembl_id", n_top_genes: 2000, batch_key: "donor" },
+    "options arrive validated, defaults filled",
+  );
+  assert.equal(
+    task!.settings.dataset.batchKey,
+    "dataset_title",
+    "the section's batch_key, which hvg and pca fit read unless their own is set",
+  );
 });
 
 test("invalid option values, unknown compressors and sections without methods are errors naming the key", (t) => {
   const path = writeYaml(tempDir(t));
   const gpu = ["embedding_gpu.enabled=true", "embedding_gpu.methods=[geneformer]"];
-  const pooling = configError(() => loadConfig(path, [...gpu, "++embedding_gpu.init_kwargs_geneformer={pooling: CLS}"]));
-  assert.match(pooling.message, /embedding_gpu\.init_kwargs_geneformer\.pooling: geneformer takes one of cls, mean, got "CLS"/);
+  const pooling = configError(() =>
+    loadConfig(path, [...gpu, "++embedding_gpu.init_kwargs_geneformer={pooling: CLS}"]),
+  );
+  assert.match(
+    pooling.message,
+    /embedding_gpu\.init_kwargs_geneformer\.pooling: geneformer takes one of cls, mean, got "CLS"/,
+  );
   assert.match(pooling.message, /fix: /);
   const codec = configError(() => loadConfig(path, ["++embedding_cpu.compressor={id: lzma}"]));
   assert.match(codec.message, /embedding_cpu\.compressor\.id: takes one of gzip, zlib, blosc, zstd, lz4, got "lzma"/);
   const typo = configError(() => loadConfig(path, ["~embedding_cpu.methods", "++embedding_cpu.methds=[gs]"]));
   assert.match(typo.message, /embedding_cpu\.methods: the section lists no methods.*enabled: false/);
-  assert.match(typo.message, /\(warning\) embedding_cpu\.methds: unknown key.*'methods'/, "the warning that explains the error comes with it");
+  assert.match(
+    typo.message,
+    /\(warning\) embedding_cpu\.methds: unknown key.*'methods'/,
+    "the warning that explains the error comes with it",
+  );
   assert.doesNotThrow(() => loadConfig(path, ["~embedding_gpu.methods"]), "a disabled section may list none");
 });

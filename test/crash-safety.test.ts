@@ -49,10 +49,19 @@ test("SIGKILL while writing an embedding: no partial array; a rerun completes it
   assert.equal(rerun.code, 0, rerun.stderr);
   const status = await embeddingStatus(output, "X_gs10k", 12000, 10000);
   assert.equal(status.state, "complete");
-  assert.deepEqual(readdirSync(obsm).filter((n) => n.startsWith(".")).sort(), [".zattrs", ".zgroup"], "the dead writer's temp dir was removed");
+  assert.deepEqual(
+    readdirSync(obsm)
+      .filter((n) => n.startsWith("."))
+      .sort(),
+    [".zattrs", ".zgroup"],
+    "the dead writer's temp dir was removed",
+  );
   assert.equal(treeHash(input), before, "the input is byte-for-byte unchanged");
   if (hasPython) {
-    const shape = python<number[]>("import sys, json, anndata as ad; print(json.dumps(list(ad.read_zarr(sys.argv[1]).obsm['X_gs10k'].shape)))", [output]);
+    const shape = python<number[]>(
+      "import sys, json, anndata as ad; print(json.dumps(list(ad.read_zarr(sys.argv[1]).obsm['X_gs10k'].shape)))",
+      [output],
+    );
     assert.deepEqual(shape, [12000, 10000]);
   }
 });

@@ -39,15 +39,22 @@ let state = SEED;
 const rand = () => ((state = (state * 48271) % 2147483647) / 2147483647) * 2 - 1;
 /** random values already rounded to bf16, so both devices start from the same numbers */
 const randomBf16 = (n: number, scale = 1) => fromBf16(toBf16(Float32Array.from({ length: n }, () => rand() * scale)));
-const poisoned = (dev: Device, shape: number[]) => dev.upload(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(NaN), shape);
+const poisoned = (dev: Device, shape: number[]) =>
+  dev.upload(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(NaN), shape);
 
 function both(shape: number[], scale = 1): [DTensor, DTensor, Float32Array] {
-  const data = randomBf16(shape.reduce((a, b) => a * b, 1), scale);
+  const data = randomBf16(
+    shape.reduce((a, b) => a * b, 1),
+    scale,
+  );
   return [gpu.upload(data, shape), cpu.upload(Float32Array.from(data), shape), data];
 }
 
 function compare(label: string, got: Float32Array, want: Float32Array, tol = 1e-2): void {
-  assert.ok(got.every((v) => Number.isFinite(v)), `${label}: an element was not written (NaN; seed ${SEED})`);
+  assert.ok(
+    got.every((v) => Number.isFinite(v)),
+    `${label}: an element was not written (NaN; seed ${SEED})`,
+  );
   const err = relativeError(got, want);
   assert.ok(err < tol, `${label}: relative error ${err.toExponential(2)} ≥ ${tol} (seed ${SEED})`);
 }
@@ -58,7 +65,8 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   const [wg, wc] = both([160, 96], 0.2);
   const [bg, bc] = both([160]);
   for (const act of [undefined, "relu", "gelu"] as const) {
-    const og = poisoned(gpu, [3, 100, 160]), oc = cpu.alloc([3, 100, 160]);
+    const og = poisoned(gpu, [3, 100, 160]),
+      oc = cpu.alloc([3, 100, 160]);
     gpu.linear(xg, wg, bg, og, act);
     cpu.linear(xc, wc, bc, oc, act);
     compare(`linear ${act ?? "plain"}`, gpu.download(og), cpu.download(oc));
@@ -69,38 +77,54 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   const [gg, gc] = both([768]);
   const [beg, bec] = both([768]);
   for (const withResidual of [false, true]) {
-    const og = poisoned(gpu, [37, 768]), oc = cpu.alloc([37, 768]);
+    const og = poisoned(gpu, [37, 768]),
+      oc = cpu.alloc([37, 768]);
     gpu.layerNorm(ag, withResidual ? rg : undefined, gg, beg, 1e-12, og);
     cpu.layerNorm(ac, withResidual ? rc : undefined, gc, bec, 1e-12, oc);
     compare(`layerNorm${withResidual ? " + residual" : ""}`, gpu.download(og), cpu.download(oc));
   }
   // embeddings
-  const [wordG, wordC] = both([50, 64]), [posG, posC] = both([70, 64]), [tyG, tyC] = both([64]);
+  const [wordG, wordC] = both([50, 64]),
+    [posG, posC] = both([70, 64]),
+    [tyG, tyC] = both([64]);
   const ids = Int32Array.from({ length: 3 * 70 }, () => Math.floor((rand() + 1) * 24.99));
-  const eg = poisoned(gpu, [3, 70, 64]), ec = cpu.alloc([3, 70, 64]);
+  const eg = poisoned(gpu, [3, 70, 64]),
+    ec = cpu.alloc([3, 70, 64]);
   gpu.embed(ids, 3, 70, wordG, posG, tyG, eg);
   cpu.embed(ids, 3, 70, wordC, posC, tyC, ec);
   compare("embed", gpu.download(eg), cpu.download(ec));
   // attention: head widths 64 and 16, lengths that end mid-tile, a one-token cell, padded rows zero
   for (const heads of [2, 8]) {
-    const B = 3, T = 150, H = 128;
+    const B = 3,
+      T = 150,
+      H = 128;
     const lengths = Int32Array.of(150, 77, 1);
     const [qg, qc] = both([B, T, 3 * H], 2);
-    const og = poisoned(gpu, [B, T, H]), oc = cpu.alloc([B, T, H]);
+    const og = poisoned(gpu, [B, T, H]),
+      oc = cpu.alloc([B, T, H]);
     gpu.attention(qg, lengths, heads, og);
     cpu.attention(qc, lengths, heads, oc);
-    const got = gpu.download(og), want = cpu.download(oc);
+    const got = gpu.download(og),
+      want = cpu.download(oc);
     compare(`attention, ${heads} heads of ${H / heads}`, got, want);
-    for (let b = 0; b < B; b++) for (let t = lengths[b]!; t < T; t++) assert.ok(got.subarray((b * T + t) * H, (b * T + t + 1) * H).every((v) => v === 0), `attention: padded row ${b},${t} is zero (seed ${SEED})`);
+    for (let b = 0; b < B; b++)
+      for (let t = lengths[b]!; t < T; t++)
+        assert.ok(
+          got.subarray((b * T + t) * H, (b * T + t + 1) * H).every((v) => v === 0),
+          `attention: padded row ${b},${t} is zero (seed ${SEED})`,
+        );
   }
   // pooling
   const [hg, hc] = both([4, 30, 96]);
-  const from = Int32Array.of(0, 1, 5, 0), to = Int32Array.of(30, 29, 6, 12);
-  const mg = poisoned(gpu, [4, 96]), mc = cpu.alloc([4, 96]);
+  const from = Int32Array.of(0, 1, 5, 0),
+    to = Int32Array.of(30, 29, 6, 12);
+  const mg = poisoned(gpu, [4, 96]),
+    mc = cpu.alloc([4, 96]);
   gpu.meanPool(hg, from, to, mg);
   cpu.meanPool(hc, from, to, mc);
   compare("meanPool", gpu.download(mg), cpu.download(mc));
-  const fg = poisoned(gpu, [4, 96]), fc = cpu.alloc([4, 96]);
+  const fg = poisoned(gpu, [4, 96]),
+    fc = cpu.alloc([4, 96]);
   gpu.firstTokenPool(hg, fg);
   cpu.firstTokenPool(hc, fc);
   compare("firstTokenPool", gpu.download(fg), cpu.download(fc), 1e-6);
@@ -108,7 +132,10 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
 
 function fixtureCells(mode: "v1" | "v2"): { ids: Int32Array; lengths: Int32Array; T: number } {
   const all = readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.input_ids.npy`)).data as Int32Array;
-  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array, Number);
+  const offsets = Array.from(
+    readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array,
+    Number,
+  );
   const lengths = Int32Array.from({ length: 96 }, (_, i) => offsets[i + 1]! - offsets[i]!);
   const T = Math.max(...lengths);
   const ids = new Int32Array(96 * T);
@@ -122,36 +149,57 @@ const CASES = [
 ] as const;
 
 for (const c of CASES) {
-  test(`${c.model} on CUDA: all 96 fixture cells, ${c.poolings.join(" and ")}, emb_layer -1 and 0, cosine ≥ 0.999 vs HF fp32`, { skip }, () => {
+  test(`${c.model} on CUDA: all 96 fixture cells, ${c.poolings.join(" and ")}, emb_layer -1 and 0, cosine ≥ 0.999 vs HF fp32`, {
+    skip,
+  }, () => {
     const model = loadBert(join(GF, "models", c.model, c.format), gpu);
-    const L = model.config.num_hidden_layers, H = model.config.hidden_size;
+    const L = model.config.num_hidden_layers,
+      H = model.config.hidden_size;
     const { ids, lengths, T } = fixtureCells(c.mode);
     const from = Int32Array.from(lengths, () => (c.special ? 1 : 0));
     const to = Int32Array.from(lengths, (n) => (c.special ? n - 1 : n));
     for (const embLayer of [-1, 0]) {
       // one pooling per pass: <cls> alone takes the one-row last layer
       for (const kind of c.poolings) {
-        const [pooled] = bertForward(model, { ids, lengths, B: 96, T, layer: L + embLayer, pools: [{ kind, from, to }] });
-        const want = readNpy(join(GF, "embeddings", `pbmc_10x_3chem.${c.mode}.emb.${kind}.layer${embLayer}.npy`)).data as Float32Array;
+        const [pooled] = bertForward(model, {
+          ids,
+          lengths,
+          B: 96,
+          T,
+          layer: L + embLayer,
+          pools: [{ kind, from, to }],
+        });
+        const want = readNpy(join(GF, "embeddings", `pbmc_10x_3chem.${c.mode}.emb.${kind}.layer${embLayer}.npy`))
+          .data as Float32Array;
         const { min, mean } = rowCosines(pooled!, want, H);
-        assert.ok(min >= 0.999, `${c.model} ${kind} emb_layer ${embLayer}: min cosine ${min.toFixed(5)} (mean ${mean.toFixed(5)})`);
+        assert.ok(
+          min >= 0.999,
+          `${c.model} ${kind} emb_layer ${embLayer}: min cosine ${min.toFixed(5)} (mean ${mean.toFixed(5)})`,
+        );
       }
     }
   });
 }
 
-test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equals the CPU path (cosine ≥ 0.999)", { skip }, async (t) => {
+test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equals the CPU path (cosine ≥ 0.999)", {
+  skip,
+}, async (t) => {
   const dir = tempDir(t);
   const dict = loadDictionaries({ tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians });
   const genes = [...dict.medians.keys()].slice(0, 600);
-  const base = join(dir, "data"), root = join(base, "processed/test/gpu2");
+  const base = join(dir, "data"),
+    root = join(base, "processed/test/gpu2");
   mkdirSync(join(root, "all"), { recursive: true });
   await writeSyntheticZarr(join(root, "all/chunk_0.zarr"), { nObs: 300, genes, seed: 3 });
   await writeSyntheticZarr(join(root, "all/chunk_1.zarr"), { nObs: 200, genes, seed: 4 });
   const model = join(GF, "models/tinyV1/bin");
   const config = join(dir, "gpu.yaml");
-  const section = (device: string) => `  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${model}, device: ${device}}\n`;
-  writeFileSync(config, `dataset: {name: gpu2}\nsplit_dataset: false\nembedding_preparation:\n${section("cuda")}embedding_gpu:\n${section("cuda")}`);
+  const section = (device: string) =>
+    `  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${model}, device: ${device}}\n`;
+  writeFileSync(
+    config,
+    `dataset: {name: gpu2}\nsplit_dataset: false\nembedding_preparation:\n${section("cuda")}embedding_gpu:\n${section("cuda")}`,
+  );
   const r = runCli(["run", "-c", config, `++base_file_path=${base}`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /CUDA device/);
@@ -161,8 +209,14 @@ test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equal
   mkdirSync(join(cpuBase, "processed/test"), { recursive: true });
   const { cpSync } = await import("node:fs");
   cpSync(root, join(cpuBase, "processed/test/gpu2"), { recursive: true });
-  assert.equal(runCli(["embed", "-c", cpuConfig, "-s", "embedding_gpu", `++base_file_path=${cpuBase}`, "--quiet"]).code, 0);
-  for (const [chunk, n] of [["chunk_0", 300], ["chunk_1", 200]] as const) {
+  assert.equal(
+    runCli(["embed", "-c", cpuConfig, "-s", "embedding_gpu", `++base_file_path=${cpuBase}`, "--quiet"]).code,
+    0,
+  );
+  for (const [chunk, n] of [
+    ["chunk_0", 300],
+    ["chunk_1", 200],
+  ] as const) {
     const read = async (b: string) => {
       const reader = await AnnDataReader.open(join(b, "processed_with_emb/test/gpu2/all", `${chunk}.zarr`));
       const node = await reader.tree.get("obsm/X_geneformer-v1");
@@ -171,7 +225,8 @@ test("scembed run: the embedding_gpu section on CUDA for a 2-chunk dataset equal
       reader.close();
       return v;
     };
-    const g = await read(base), c = await read(cpuBase);
+    const g = await read(base),
+      c = await read(cpuBase);
     assert.equal(g.length, n * 64);
     const { min } = rowCosines(g, c, 64);
     assert.ok(min >= 0.999, `${chunk}: min cosine ${min}`);
@@ -189,8 +244,16 @@ test("a GPU out-of-memory error halves the token budget and the file still compl
   const hog = gpu.driver.alloc(free - 1.6 * 2 ** 30); // leave ~1.6 GB: the child's context, weights, half a batch
   try {
     const out = join(dir, "out.zarr");
-    const r = runCli(["embed", "--input", input, "--output", out, "--methods", "geneformer-v1",
-      `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda, token_budget: 100000000}`]);
+    const r = runCli([
+      "embed",
+      "--input",
+      input,
+      "--output",
+      out,
+      "--methods",
+      "geneformer-v1",
+      `++init_kwargs_geneformer_v1={model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda, token_budget: 100000000}`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /GPU out of memory on \d+ cells; token budget halved/);
     assert.match(r.stdout, /X_geneformer-v1 +written +\(800, 64\)/);
@@ -200,20 +263,29 @@ test("a GPU out-of-memory error halves the token budget and the file still compl
 });
 
 const gpus = skip ? [] : visibleGpus();
-test("several GPUs: the embedding_gpu section's workers run on different GPUs", { skip: skip || (gpus.length < 2 ? `${gpus.length} GPU visible here; needs 2` : false) }, async (t) => {
+test("several GPUs: the embedding_gpu section's workers run on different GPUs", {
+  skip: skip || (gpus.length < 2 ? `${gpus.length} GPU visible here; needs 2` : false),
+}, async (t) => {
   const dir = tempDir(t);
   const dict = loadDictionaries({ tokenDictionary: SHIPPED.v1Tokens, geneMedians: SHIPPED.v1Medians });
   const genes = [...dict.medians.keys()].slice(0, 600);
-  const base = join(dir, "data"), root = join(base, "processed/test/multi/all");
+  const base = join(dir, "data"),
+    root = join(base, "processed/test/multi/all");
   mkdirSync(root, { recursive: true });
-  for (let i = 0; i < 2; i++) await writeSyntheticZarr(join(root, `chunk_${i}.zarr`), { nObs: 200, genes, seed: 20 + i });
+  for (let i = 0; i < 2; i++)
+    await writeSyntheticZarr(join(root, `chunk_${i}.zarr`), { nObs: 200, genes, seed: 20 + i });
   const config = join(dir, "multi.yaml");
-  writeFileSync(config, `dataset: {name: multi}\nsplit_dataset: false\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda}\n`);
+  writeFileSync(
+    config,
+    `dataset: {name: multi}\nsplit_dataset: false\nembedding_gpu:\n  methods: [geneformer-v1]\n  init_kwargs: {model_dir: ${join(GF, "models/tinyV1/bin")}, device: cuda}\n`,
+  );
   const r = runCli(["run", "-c", config, `++base_file_path=${base}`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /GPU section: 2 worker\(s\), one per GPU/);
   const logs = join(base, "processed_with_emb/test/multi/logs/embedding_gpu");
-  const buses = readdirSync(logs).map((f) => /CUDA device .*\(PCI ([0-9a-f:]+),/.exec(readFileSync(join(logs, f), "utf8"))?.[1]);
+  const buses = readdirSync(logs).map(
+    (f) => /CUDA device .*\(PCI ([0-9a-f:]+),/.exec(readFileSync(join(logs, f), "utf8"))?.[1],
+  );
   assert.equal(buses.length, 2);
   assert.ok(buses.every(Boolean), "each task log names its GPU");
   assert.notEqual(buses[0], buses[1], `both tasks ran on ${buses[0]}`);

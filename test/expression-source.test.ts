@@ -13,10 +13,12 @@ const GENES = geneIds(readGeneList(shippedGeneList("gs")), 100, 50);
 
 test("auto: counts in X, log-normalized X, and x_is overrides, all give the same expression", async (t) => {
   const dir = tempDir(t);
-  const counts = join(dir, "counts.zarr"), lognorm = join(dir, "lognorm.zarr");
+  const counts = join(dir, "counts.zarr"),
+    lognorm = join(dir, "lognorm.zarr");
   await writeSyntheticZarr(counts, { nObs: 120, genes: GENES, density: 0.2, seed: 9 });
   await writeSyntheticZarr(lognorm, { nObs: 120, genes: GENES, density: 0.2, seed: 9, x: "lognorm" });
-  const rc = await AnnDataReader.open(counts), rl = await AnnDataReader.open(lognorm);
+  const rc = await AnnDataReader.open(counts),
+    rl = await AnnDataReader.open(lognorm);
   const a = await lognormSource(rc, "auto");
   const b = await lognormSource(rl, "auto");
   assert.match(a.reason, /X holds integer counts \(equal to layers\['counts'\]\)/);

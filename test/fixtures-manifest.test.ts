@@ -16,13 +16,21 @@ function filesUnder(dir: string): string[] {
 
 test("test/fixtures/SHA256SUMS lists every fixture file with its sha256 (scripts/fixtures/manifest.sh writes it)", () => {
   const listed = new Map(
-    readFileSync(join(FIXTURES, "SHA256SUMS"), "utf8").trim().split("\n").map((line) => {
-      const [sum, path] = line.split(/ {2}/) as [string, string];
-      return [path, sum] as const;
-    }),
+    readFileSync(join(FIXTURES, "SHA256SUMS"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [sum, path] = line.split(/ {2}/) as [string, string];
+        return [path, sum] as const;
+      }),
   );
   const files = filesUnder(FIXTURES);
   assert.deepEqual(files, [...listed.keys()].sort(), "files on disk vs SHA256SUMS");
-  const differing = files.filter((f) => createHash("sha256").update(readFileSync(join(FIXTURES, f))).digest("hex") !== listed.get(f));
+  const differing = files.filter(
+    (f) =>
+      createHash("sha256")
+        .update(readFileSync(join(FIXTURES, f)))
+        .digest("hex") !== listed.get(f),
+  );
   assert.deepEqual(differing, [], "files whose content differs from SHA256SUMS");
 });

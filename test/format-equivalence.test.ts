@@ -44,11 +44,15 @@ test("the anndata-0.13-style v3 store embeds bit-identically to its v2 and h5ad 
   // inspect says how each array is stored
   const seen = await inspectFile(out("v3"));
   assert.match(seen.storage["X"]!, /^zarr v3, shards \[\d+\] of inner chunks \[\d+\], bytes\+zstd/);
-  assert.ok(seen.obsm.every((o) => /^zarr v3, shards \[500,\d+\]/.test(o.storage ?? "")), JSON.stringify(seen.obsm));
+  assert.ok(
+    seen.obsm.every((o) => /^zarr v3, shards \[500,\d+\]/.test(o.storage ?? "")),
+    JSON.stringify(seen.obsm),
+  );
   assert.match((await inspectFile(out("v2"))).storage["X"]!, /^zarr v2, chunks \[\d+\], blosc/);
   for (const method of METHODS) {
     const v3 = await embedding(out("v3"), method, 500);
     assert.ok(v3.equals(await embedding(out("v2"), method, 500)), `X_${method}: v3 and v2 differ`);
-    if (method !== "hvg") assert.ok(v3.equals(await embedding(out("h5ad"), method, 500)), `X_${method}: v3 and h5ad differ`);
+    if (method !== "hvg")
+      assert.ok(v3.equals(await embedding(out("h5ad"), method, 500)), `X_${method}: v3 and h5ad differ`);
   }
 });

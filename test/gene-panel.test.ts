@@ -20,7 +20,9 @@ test("lognorm of the counts matches scanpy's log1p(normalize_total) (fixture)", 
   const reader = await AnnDataReader.open(DEMO_H5AD);
   const x = await reader.matrix("X");
   const block = await x.readRows(0, reader.nObs);
-  const totals = new Float64Array(reader.nObs), nnz = new Int32Array(reader.nObs), sums = new Float64Array(reader.nObs);
+  const totals = new Float64Array(reader.nObs),
+    nnz = new Int32Array(reader.nObs),
+    sums = new Float64Array(reader.nObs);
   const logged = logNormalize(block);
   for (let r = 0; r < reader.nObs; r++) {
     for (let k = block.indptr[r]!; k < block.indptr[r + 1]!; k++) {
@@ -31,10 +33,16 @@ test("lognorm of the counts matches scanpy's log1p(normalize_total) (fixture)", 
   }
   assert.deepEqual(totals, readNpy(join(dir, "count_totals.npy")).data);
   assert.deepEqual(nnz, readNpy(join(dir, "row_nnz.npy")).data);
-  expectClose(sums, readNpy(join(dir, "row_sums.npy")).data as Float64Array, { rtol: 1e-6, atol: 1e-9, label: "row sums" });
+  expectClose(sums, readNpy(join(dir, "row_sums.npy")).data as Float64Array, {
+    rtol: 1e-6,
+    atol: 1e-9,
+    label: "row sums",
+  });
   const first = readNpy(join(dir, "first_rows.npy"));
   const dense = new Float32Array(5 * reader.nVars);
-  for (let r = 0; r < 5; r++) for (let k = logged.indptr[r]!; k < logged.indptr[r + 1]!; k++) dense[r * reader.nVars + logged.indices[k]!] = logged.data[k]!;
+  for (let r = 0; r < 5; r++)
+    for (let k = logged.indptr[r]!; k < logged.indptr[r + 1]!; k++)
+      dense[r * reader.nVars + logged.indices[k]!] = logged.data[k]!;
   expectClose(dense, first.data as Float32Array, { atol: 1e-6, label: "first rows" });
   reader.close();
 });
@@ -49,7 +57,12 @@ for (const method of ["gs", "gs10k"]) {
       assert.deepEqual(columns, readNpy(join(dir, "gene_columns.npy")).data);
 
       const log = memoryLogger();
-      const embedder = await getMethod(method).prepare({ reader, options: getMethod(method).options.parse({}), log, dataset: testDataset([input], tempDir(t)) });
+      const embedder = await getMethod(method).prepare({
+        reader,
+        options: getMethod(method).options.parse({}),
+        log,
+        dataset: testDataset([input], tempDir(t)),
+      });
       const block = logNormalize(await (await reader.matrix("X")).readRows(0, 200));
       const D = embedder.dim;
       const got = new Float32Array(200 * D);
@@ -60,12 +73,21 @@ for (const method of ["gs", "gs10k"]) {
       const indices = readNpy(join(dir, "first200_csr_indices.npy")).data as Int32Array;
       const data = readNpy(join(dir, "first200_csr_data.npy")).data as Float32Array;
       const expected = new Float32Array(200 * D);
-      for (let r = 0; r < 200; r++) for (let k = Number(indptr[r]); k < Number(indptr[r + 1]); k++) expected[r * D + indices[k]!] = data[k]!;
+      for (let r = 0; r < 200; r++)
+        for (let k = Number(indptr[r]); k < Number(indptr[r + 1]); k++) expected[r * D + indices[k]!] = data[k]!;
       expectClose(got, expected, { atol: 1e-6, label: `${method} rows 0-199` });
-      const rowSums = Float64Array.from({ length: 200 }, (_, r) => got.subarray(r * D, (r + 1) * D).reduce((a, b) => a + b, 0));
-      expectClose(rowSums, readNpy(join(dir, "first200_row_sums.npy")).data as Float64Array, { rtol: 1e-6, label: `${method} row sums` });
+      const rowSums = Float64Array.from({ length: 200 }, (_, r) =>
+        got.subarray(r * D, (r + 1) * D).reduce((a, b) => a + b, 0),
+      );
+      expectClose(rowSums, readNpy(join(dir, "first200_row_sums.npy")).data as Float64Array, {
+        rtol: 1e-6,
+        label: `${method} row sums`,
+      });
       const present = columns.filter((c) => c >= 0).length;
-      assert.ok(log.lines.some((l) => l.includes(`${method}: ${present}/${columns.length} genes found`)), `logs the gene overlap: ${log.lines.join(" | ")}`);
+      assert.ok(
+        log.lines.some((l) => l.includes(`${method}: ${present}/${columns.length} genes found`)),
+        `logs the gene overlap: ${log.lines.join(" | ")}`,
+      );
       reader.close();
     });
   }

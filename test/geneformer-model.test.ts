@@ -5,7 +5,6 @@
  * cell costs seconds, so each case checks the 8 shortest of the fixture's 96 cells.
  */
 import { test } from "node:test";
-import assert from "node:assert/strict";
 import { join } from "node:path";
 import { bertForward, loadBert } from "../src/models/bert.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
@@ -17,7 +16,10 @@ const GF = join(FIXTURES, "geneformer");
 
 function shortestCells(mode: "v1" | "v2", n: number): { index: number; ids: Int32Array }[] {
   const ids = readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.input_ids.npy`)).data as Int32Array;
-  const offsets = Array.from(readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array, Number);
+  const offsets = Array.from(
+    readNpy(join(GF, `pbmc_10x_3chem.${mode}.first96.offsets.npy`)).data as BigInt64Array,
+    Number,
+  );
   const cells = Array.from({ length: 96 }, (_, i) => ({ index: i, ids: ids.subarray(offsets[i]!, offsets[i + 1]!) }));
   return cells.sort((a, b) => a.ids.length - b.ids.length).slice(0, n);
 }
@@ -29,29 +31,36 @@ const CASES = [
 
 for (const c of CASES) {
   const format = c.format;
-  {
-    test(`${c.model} from ${format}: ${c.poolings.join(" and ")} pooling, emb_layer -1 and 0, max abs diff ≤ 1e-4 vs HF`, () => {
-      const model = loadBert(join(GF, "models", c.model, format), cpuDevice());
-      const L = model.config.num_hidden_layers, H = model.config.hidden_size;
-      const cells = shortestCells(c.mode, 8);
-      const T = Math.max(...cells.map((x) => x.ids.length));
-      const ids = new Int32Array(cells.length * T);
-      cells.forEach((x, i) => ids.set(x.ids, i * T));
-      const lengths = Int32Array.from(cells, (x) => x.ids.length);
-      // V2 mean pooling averages the genes only, without <cls> and <eos>
-      const from = Int32Array.from(cells, () => (c.special ? 1 : 0));
-      const to = Int32Array.from(cells, (x) => (c.special ? x.ids.length - 1 : x.ids.length));
-      for (const embLayer of [-1, 0]) {
-        const pooled = bertForward(model, { ids, lengths, B: cells.length, T, layer: L + embLayer, pools: c.poolings.map((kind) => ({ kind, from, to })) });
-        c.poolings.forEach((kind, p) => {
-          const all = readNpy(join(GF, "embeddings", `pbmc_10x_3chem.${c.mode}.emb.${kind}.layer${embLayer}.npy`)).data as Float32Array;
-          const want = new Float32Array(cells.length * H);
-          cells.forEach((x, i) => want.set(all.subarray(x.index * H, (x.index + 1) * H), i * H));
-          expectClose(pooled[p]!, want, { atol: 1e-4, label: `${c.model} ${format} ${kind} emb_layer ${embLayer}` });
-        });
-      }
-    });
-  }
+  test(`${c.model} from ${format}: ${c.poolings.join(" and ")} pooling, emb_layer -1 and 0, max abs diff ≤ 1e-4 vs HF`, () => {
+    const model = loadBert(join(GF, "models", c.model, format), cpuDevice());
+    const L = model.config.num_hidden_layers,
+      H = model.config.hidden_size;
+    const cells = shortestCells(c.mode, 8);
+    const T = Math.max(...cells.map((x) => x.ids.length));
+    const ids = new Int32Array(cells.length * T);
+    cells.forEach((x, i) => ids.set(x.ids, i * T));
+    const lengths = Int32Array.from(cells, (x) => x.ids.length);
+    // V2 mean pooling averages the genes only, without <cls> and <eos>
+    const from = Int32Array.from(cells, () => (c.special ? 1 : 0));
+    const to = Int32Array.from(cells, (x) => (c.special ? x.ids.length - 1 : x.ids.length));
+    for (const embLayer of [-1, 0]) {
+      const pooled = bertForward(model, {
+        ids,
+        lengths,
+        B: cells.length,
+        T,
+        layer: L + embLayer,
+        pools: c.poolings.map((kind) => ({ kind, from, to })),
+      });
+      c.poolings.forEach((kind, p) => {
+        const all = readNpy(join(GF, "embeddings", `pbmc_10x_3chem.${c.mode}.emb.${kind}.layer${embLayer}.npy`))
+          .data as Float32Array;
+        const want = new Float32Array(cells.length * H);
+        cells.forEach((x, i) => want.set(all.subarray(x.index * H, (x.index + 1) * H), i * H));
+        expectClose(pooled[p]!, want, { atol: 1e-4, label: `${c.model} ${format} ${kind} emb_layer ${embLayer}` });
+      });
+    }
+  });
 }
 
 test("hidden states layer by layer (<cls> position of cell 1) match, so a wrong layer cannot pass", () => {
@@ -64,7 +73,17 @@ test("hidden states layer by layer (<cls> position of cell 1) match, so a wrong 
   const [layers, H] = hs.shape as [number, number];
   const T = cell.length;
   for (let layer = 0; layer < layers; layer++) {
-    const [cls] = bertForward(model, { ids: cell, lengths: Int32Array.of(T), B: 1, T, layer, pools: [{ kind: "cls" }] });
-    expectClose(cls!, (hs.data as Float32Array).subarray(layer * H, (layer + 1) * H), { atol: 1e-4, label: `hidden_states[${layer}][0]` });
+    const [cls] = bertForward(model, {
+      ids: cell,
+      lengths: Int32Array.of(T),
+      B: 1,
+      T,
+      layer,
+      pools: [{ kind: "cls" }],
+    });
+    expectClose(cls!, (hs.data as Float32Array).subarray(layer * H, (layer + 1) * H), {
+      atol: 1e-4,
+      label: `hidden_states[${layer}][0]`,
+    });
   }
 });

@@ -22,13 +22,23 @@ import { geneIds, writeSyntheticZarr } from "./helpers/synthetic.ts";
 
 test("token batches: longest first, padded size within the budget, every non-empty cell once", () => {
   let seed = 3;
-  const lengths = Array.from({ length: 500 }, (_, i) => (i % 37 === 0 ? 0 : 1 + ((seed = (seed * 48271) % 2147483647) % 4000)));
+  const lengths = Array.from({ length: 500 }, (_, i) =>
+    i % 37 === 0 ? 0 : 1 + ((seed = (seed * 48271) % 2147483647) % 4000),
+  );
   const budget = 20000;
   const batches = tokenBatches(lengths, budget);
   const seen = batches.flat();
-  assert.deepEqual([...seen].sort((a, b) => a - b), lengths.flatMap((n, i) => (n > 0 ? [i] : [])));
-  for (let k = 0; k < seen.length - 1; k++) assert.ok(lengths[seen[k]!]! >= lengths[seen[k + 1]!]!, "sorted longest first");
-  for (const b of batches) assert.ok(b.length === 1 || b.length * lengths[b[0]!]! <= budget, `batch of ${b.length} × ${lengths[b[0]!]} tokens`);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    lengths.flatMap((n, i) => (n > 0 ? [i] : [])),
+  );
+  for (let k = 0; k < seen.length - 1; k++)
+    assert.ok(lengths[seen[k]!]! >= lengths[seen[k + 1]!]!, "sorted longest first");
+  for (const b of batches)
+    assert.ok(
+      b.length === 1 || b.length * lengths[b[0]!]! <= budget,
+      `batch of ${b.length} × ${lengths[b[0]!]} tokens`,
+    );
   // a budget below one cell still makes progress, one cell a batch; maxCells caps the count
   assert.ok(tokenBatches(lengths, 10).every((b) => b.length === 1));
   assert.ok(tokenBatches(lengths, 1e9, 16).every((b) => b.length <= 16));
@@ -37,17 +47,45 @@ test("token batches: longest first, padded size within the budget, every non-emp
 test("an out-of-memory batch is split in halves and retried; other errors and one-cell batches throw", () => {
   const oom = () => new CudaError("cuMemAlloc_v2", 2, "CUDA_ERROR_OUT_OF_MEMORY");
   const isOom = (e: unknown) => e instanceof CudaError && e.outOfMemory;
-  const done: number[][] = [], splits: number[] = [];
+  const done: number[][] = [],
+    splits: number[] = [];
   const limit = 5; // the "device" holds at most 5 cells
   const rows = Array.from({ length: 23 }, (_, i) => i);
-  runSplittingOnOom([rows.slice(0, 20), rows.slice(20)], (b) => {
-    if (b.length > limit) throw oom();
-    done.push(b);
-  }, isOom, (b) => splits.push(b.length));
+  runSplittingOnOom(
+    [rows.slice(0, 20), rows.slice(20)],
+    (b) => {
+      if (b.length > limit) throw oom();
+      done.push(b);
+    },
+    isOom,
+    (b) => splits.push(b.length),
+  );
   assert.deepEqual(done.flat(), rows, "every cell once, in order");
   assert.deepEqual(splits, [20, 10, 10], "20 → 10 + 10, each 10 → 5 + 5; the last 3 fit at once");
-  assert.throws(() => runSplittingOnOom([[1]], () => { throw oom(); }, isOom, () => {}), /OUT_OF_MEMORY/);
-  assert.throws(() => runSplittingOnOom([[1, 2]], () => { throw new Error("illegal address"); }, isOom, () => {}), /illegal address/);
+  assert.throws(
+    () =>
+      runSplittingOnOom(
+        [[1]],
+        () => {
+          throw oom();
+        },
+        isOom,
+        () => {},
+      ),
+    /OUT_OF_MEMORY/,
+  );
+  assert.throws(
+    () =>
+      runSplittingOnOom(
+        [[1, 2]],
+        () => {
+          throw new Error("illegal address");
+        },
+        isOom,
+        () => {},
+      ),
+    /illegal address/,
+  );
 });
 
 test("allocator size classes: never smaller than asked, at most 1/8 (or 256 bytes) more", () => {
@@ -59,7 +97,10 @@ test("allocator size classes: never smaller than asked, at most 1/8 (or 256 byte
 
 test("bf16 rounding: to nearest, ties to even, NaN and infinities kept", () => {
   const x = Float32Array.of(1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, -2.5, Infinity, -Infinity, NaN, 3.1415927);
-  assert.deepEqual([...toBf16(x)].map((v) => v.toString(16)), ["3f80", "3f80", "3f82", "c020", "7f80", "ff80", "7fc0", "4049"]);
+  assert.deepEqual(
+    [...toBf16(x)].map((v) => v.toString(16)),
+    ["3f80", "3f80", "3f82", "c020", "7f80", "ff80", "7fc0", "4049"],
+  );
   const back = fromBf16(toBf16(x));
   assert.equal(back[7], 3.140625);
   assert.ok(Number.isNaN(back[6]));
@@ -87,7 +128,8 @@ test("device choice: cpu, cuda or auto; auto without a usable GPU warns and runs
 
 test("local executor: one worker per visible GPU for the embedding_gpu section, each pinned to its GPU", async (t) => {
   const dir = tempDir(t);
-  const base = join(dir, "data"), root = join(base, "processed/test/pinned/all");
+  const base = join(dir, "data"),
+    root = join(base, "processed/test/pinned/all");
   mkdirSync(root, { recursive: true });
   const genes = geneIds(readGeneList(shippedGeneList("gs")), 300, 20);
   await writeSyntheticZarr(join(root, "chunk_0.zarr"), { nObs: 40, genes, seed: 1 });
@@ -98,7 +140,9 @@ test("local executor: one worker per visible GPU for the embedding_gpu section, 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr + r.stdout, /GPU section: 2 worker\(s\), one per GPU \(CUDA_VISIBLE_DEVICES 5, 7\)/);
   const logs = join(base, "processed_with_emb/test/pinned/logs/embedding_gpu");
-  const pinned = readdirSync(logs).map((f) => /GPU worker: CUDA_VISIBLE_DEVICES=(\d)/.exec(readFileSync(join(logs, f), "utf8"))?.[1]).sort();
+  const pinned = readdirSync(logs)
+    .map((f) => /GPU worker: CUDA_VISIBLE_DEVICES=(\d)/.exec(readFileSync(join(logs, f), "utf8"))?.[1])
+    .sort();
   assert.deepEqual(pinned, ["5", "7"]);
 });
 
@@ -108,7 +152,10 @@ test("scembed gpu says which CUDA libraries and GPUs it finds, and exits 1 when 
   if (r.code === 0) assert.match(r.stdout, /device 0: .*compute capability \d+\.\d+, [\d.]+ of [\d.]+ GiB free/);
   else {
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /no usable CUDA device: .*\n\s+fix: .*SCEMBED_CUDA_LIB_DIR|no usable CUDA device: .*CUDA_ERROR/);
+    assert.match(
+      r.stdout,
+      /no usable CUDA device: .*\n\s+fix: .*SCEMBED_CUDA_LIB_DIR|no usable CUDA device: .*CUDA_ERROR/,
+    );
   }
 });
 
@@ -127,9 +174,15 @@ test("CUDA initialization: transient errors are retried after the configured pau
   assert.deepEqual(slept, [30, 60]);
   assert.match(log.lines.join("\n"), /try 2 of 3 in 30 s[\s\S]*try 3 of 3 in 60 s/);
   calls = 0;
-  await assert.rejects(openWithRetry(memoryLogger(), { attempts: 2, delaysS: [1] }, sleep, flaky), /CUDA_ERROR_UNKNOWN/, "gives up after the last try");
+  await assert.rejects(
+    openWithRetry(memoryLogger(), { attempts: 2, delaysS: [1] }, sleep, flaky),
+    /CUDA_ERROR_UNKNOWN/,
+    "gives up after the last try",
+  );
   slept.length = 0;
-  const noDevice = async () => { throw new CudaError("cuDeviceGet", 100, "CUDA_ERROR_NO_DEVICE"); };
+  const noDevice = async () => {
+    throw new CudaError("cuDeviceGet", 100, "CUDA_ERROR_NO_DEVICE");
+  };
   await assert.rejects(openWithRetry(memoryLogger(), { attempts: 3, delaysS: [30] }, sleep, noDevice), /NO_DEVICE/);
   assert.deepEqual(slept, [], "no GPU is not worth waiting for");
 });

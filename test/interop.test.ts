@@ -36,8 +36,13 @@ print(json.dumps({
 }))
 `;
 
-for (const [input, nObs] of [[join(REAL, "pbmc_10x_3chem.first500.zarr"), 500], [DEMO_H5AD, 2860]] as const) {
-  test(`output from ${basename(input)} opens in Python anndata with data unchanged and the new obsm`, { skip }, async (t) => {
+for (const [input, nObs] of [
+  [join(REAL, "pbmc_10x_3chem.first500.zarr"), 500],
+  [DEMO_H5AD, 2860],
+] as const) {
+  test(`output from ${basename(input)} opens in Python anndata with data unchanged and the new obsm`, {
+    skip,
+  }, async (t) => {
     const dir = tempDir(t);
     const src = join(dir, basename(input));
     cpSync(input, src, { recursive: true });
@@ -45,11 +50,31 @@ for (const [input, nObs] of [[join(REAL, "pbmc_10x_3chem.first500.zarr"), 500], 
     const out = join(dir, "out.zarr");
     // an .h5ad becomes zarr v3 by default; Debian's anndata 0.8 (zarr 2.13) reads only v2
     const format = input.endsWith(".h5ad") ? ["++output_zarr_format=2"] : [];
-    const r = runCli(["embed", "--input", src, "--output", out, "--methods", "gs,gs10k", "--chunk-rows", "1000", "--quiet", ...format]);
+    const r = runCli([
+      "embed",
+      "--input",
+      src,
+      "--output",
+      out,
+      "--methods",
+      "gs,gs10k",
+      "--chunk-rows",
+      "1000",
+      "--quiet",
+      ...format,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(treeHash(src), before, "the input is unchanged");
 
-    const got = python<{ shape: number[]; X: boolean; layers: boolean; obs: boolean; var: boolean; uns: boolean; obsm: Record<string, [number[], string, number]> }>(COMPARE, [out, src]);
+    const got = python<{
+      shape: number[];
+      X: boolean;
+      layers: boolean;
+      obs: boolean;
+      var: boolean;
+      uns: boolean;
+      obsm: Record<string, [number[], string, number]>;
+    }>(COMPARE, [out, src]);
     assert.deepEqual(got.shape, [nObs, 11205]);
     assert.ok(got.X && got.layers && got.obs && got.var && got.uns, JSON.stringify(got));
     assert.deepEqual(got.obsm["X_gs"]!.slice(0, 2), [[nObs, 3936], "float32"]);

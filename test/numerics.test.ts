@@ -11,7 +11,7 @@ import { expectClose } from "./helpers/expect-close.ts";
 
 function rng(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 /** A = Σ_j λ_j u_j u_jᵀ with a decaying spectrum (like single-cell covariances) plus noise. */
@@ -20,12 +20,14 @@ function spdMatrix(n: number, seed: number): Float64Array {
   const rows = 3 * n;
   const X = Float64Array.from({ length: rows * n }, (_, i) => (rand() - 0.5) * (1 + 20 / (1 + (i % n))));
   const C = new Float64Array(n * n);
-  for (let r = 0; r < rows; r++) for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) C[a * n + b]! += (X[r * n + a]! * X[r * n + b]!) / rows;
+  for (let r = 0; r < rows; r++)
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) C[a * n + b]! += (X[r * n + a]! * X[r * n + b]!) / rows;
   return C;
 }
 
 test("Lanczos top-k equals Jacobi's full decomposition on a 300×300 covariance", () => {
-  const n = 300, k = 20;
+  const n = 300,
+    k = 20;
   const C = spdMatrix(n, 7);
   const full = jacobiEigen(C, n);
   const top = topEigen(C, n, k);
@@ -39,8 +41,10 @@ test("Lanczos top-k equals Jacobi's full decomposition on a 300×300 covariance"
 });
 
 test("tridiagonal QL eigenvalues equal Jacobi's", () => {
-  const n = 60, rand = rng(3);
-  const d = Float64Array.from({ length: n }, () => rand() * 4 - 2), e = Float64Array.from({ length: n }, () => rand() - 0.5);
+  const n = 60,
+    rand = rng(3);
+  const d = Float64Array.from({ length: n }, () => rand() * 4 - 2),
+    e = Float64Array.from({ length: n }, () => rand() - 0.5);
   const T = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     T[i * n + i] = d[i]!;
@@ -51,7 +55,9 @@ test("tridiagonal QL eigenvalues equal Jacobi's", () => {
 });
 
 test("Gram of sparse blocks (serial and on worker threads) equals the dense AᵀA; covariance ddof 1", async () => {
-  const rows = 500, cols = 40, rand = rng(11);
+  const rows = 500,
+    cols = 40,
+    rand = rng(11);
   const dense = Float32Array.from({ length: rows * cols }, () => (rand() < 0.2 ? Math.fround(rand() * 5) : 0));
   const posOf = Int32Array.from({ length: cols }, (_, c) => (c % 4 === 3 ? -1 : c - Math.floor(c / 4)));
   const P = 30;
@@ -64,22 +70,30 @@ test("Gram of sparse blocks (serial and on worker threads) equals the dense Aᵀ
   }
   const fromThreads = await parallel.finish();
   const { cov, means } = covariance(serial);
-  const expectedMeans = new Float64Array(P), expectedCov = new Float64Array(P * P);
-  for (let c = 0; c < cols; c++) if (posOf[c]! >= 0) for (let r = 0; r < rows; r++) expectedMeans[posOf[c]!]! += dense[r * cols + c]! / rows;
-  for (let a = 0; a < cols; a++) for (let b = 0; b < cols; b++) {
-    const pa = posOf[a]!, pb = posOf[b]!;
-    if (pa < 0 || pb < 0) continue;
-    let s = 0;
-    for (let r = 0; r < rows; r++) s += (dense[r * cols + a]! - expectedMeans[pa]!) * (dense[r * cols + b]! - expectedMeans[pb]!);
-    expectedCov[pa * P + pb] = s / (rows - 1);
-  }
+  const expectedMeans = new Float64Array(P),
+    expectedCov = new Float64Array(P * P);
+  for (let c = 0; c < cols; c++)
+    if (posOf[c]! >= 0) for (let r = 0; r < rows; r++) expectedMeans[posOf[c]!]! += dense[r * cols + c]! / rows;
+  for (let a = 0; a < cols; a++)
+    for (let b = 0; b < cols; b++) {
+      const pa = posOf[a]!,
+        pb = posOf[b]!;
+      if (pa < 0 || pb < 0) continue;
+      let s = 0;
+      for (let r = 0; r < rows; r++)
+        s += (dense[r * cols + a]! - expectedMeans[pa]!) * (dense[r * cols + b]! - expectedMeans[pb]!);
+      expectedCov[pa * P + pb] = s / (rows - 1);
+    }
   expectClose(means, expectedMeans, { atol: 1e-12, label: "means" });
   expectClose(cov, expectedCov, { atol: 1e-10, label: "covariance" });
   expectClose(covariance(fromThreads).cov, expectedCov, { atol: 1e-10, label: "covariance from worker threads" });
 });
 
 test("sparse × dense projection with bias equals the dense product", () => {
-  const rows = 7, cols = 9, K = 3, rand = rng(5);
+  const rows = 7,
+    cols = 9,
+    K = 3,
+    rand = rng(5);
   const dense = Float32Array.from({ length: rows * cols }, () => (rand() < 0.4 ? Math.fround(rand()) : 0));
   const rowOf = Int32Array.from({ length: cols }, (_, c) => (c === 4 ? -1 : c > 4 ? c - 1 : c));
   const W = Float64Array.from({ length: 8 * K }, () => rand() - 0.5);
@@ -87,10 +101,11 @@ test("sparse × dense projection with bias equals the dense product", () => {
   const out = new Float32Array(rows * K);
   csrTimesDense(denseToCsr(dense, rows, cols), rowOf, W, K, bias, out);
   const expected = new Float32Array(rows * K);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < K; j++) {
-    let s = bias[j]!;
-    for (let c = 0; c < cols; c++) if (rowOf[c]! >= 0) s += dense[r * cols + c]! * W[rowOf[c]! * K + j]!;
-    expected[r * K + j] = s;
-  }
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < K; j++) {
+      let s = bias[j]!;
+      for (let c = 0; c < cols; c++) if (rowOf[c]! >= 0) s += dense[r * cols + c]! * W[rowOf[c]! * K + j]!;
+      expected[r * K + j] = s;
+    }
   expectClose(out, expected, { atol: 1e-6, label: "projection" });
 });

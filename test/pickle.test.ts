@@ -23,7 +23,9 @@ for proto in (2, 3, 4, 5):
     open(f"{sys.argv[1]}/p{proto}.pkl", "wb").write(pickle.dumps(d, protocol=proto))
 `;
 
-test("pickles of protocols 2–5 decode to the same values; classes stay inert records", { skip: anndataAvailable() ? false : "needs Debian python3-numpy" }, (t) => {
+test("pickles of protocols 2–5 decode to the same values; classes stay inert records", {
+  skip: anndataAvailable() ? false : "needs Debian python3-numpy",
+}, (t) => {
   const dir = tempDir(t);
   execFileSync(PYTHON, ["-c", MAKE, dir]);
   for (const proto of [2, 3, 4, 5]) {
@@ -63,7 +65,10 @@ test("the reference's sklearn PCA pickle reads directly and equals its exported 
   assert.deepEqual(model.genes, readFileSync(join(exported, "gene_order.txt"), "utf8").split("\n").filter(Boolean));
   const f = (name: string) => Float64Array.from(readNpy(join(exported, name)).data as ArrayLike<number>);
   // the export keeps the first 5 of the 50 components (space); every row is compared elsewhere through X_pca
-  expectClose(model.components.subarray(0, 5 * 10000), f("pca_components.first5.npy"), { atol: 0, label: "components 1-5" });
+  expectClose(model.components.subarray(0, 5 * 10000), f("pca_components.first5.npy"), {
+    atol: 0,
+    label: "components 1-5",
+  });
   expectClose(model.pcaMean, f("pca_mean.npy"), { atol: 0, label: "pca mean" });
   expectClose(model.scalerMean, f("scaler_mean.npy"), { atol: 0, label: "scaler mean" });
   expectClose(model.scalerScale, f("scaler_scale.npy"), { atol: 0, label: "scaler scale" });

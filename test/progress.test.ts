@@ -15,7 +15,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("a non-terminal gets a line at the start, at 10 % steps (2 s apart at least) and at the end", async () => {
   const log = memoryLogger({ progressIntervalMs: 60_000 });
-  const p = log.child("embedding_gpu#3 train/chunk_3.zarr", undefined, { task: "embedding_gpu#3" }).progress("embed", 1000, { method: "geneformer" });
+  const p = log
+    .child("embedding_gpu#3 train/chunk_3.zarr", undefined, { task: "embedding_gpu#3" })
+    .progress("embed", 1000, { method: "geneformer" });
   p.update(50);
   p.update(120); // crossed 10 %, but the start line is under 2 s old
   assert.equal(log.lines.length, 1);
@@ -48,11 +50,40 @@ test("JSON lines carry time, level, task, file, method, phase and the cell count
   p.update(10);
   p.finish();
   const objs = log.lines.map((l) => JSON.parse(l));
-  assert.deepEqual(Object.keys(objs[0]), ["time", "level", "task", "file", "method", "phase", "cellsDone", "cellsTotal", "message"]);
-  assert.deepEqual({ ...objs[0], time: 0 }, { time: 0, level: "info", task: "embedding_cpu#0", file: "/d/chunk_0.zarr", method: null, phase: null, cellsDone: null, cellsTotal: null, message: "embed gs → out" });
-  assert.deepEqual([objs[1].phase, objs[1].method, objs[1].cellsDone, objs[1].cellsTotal], ["tokenize", "geneformer-v1", 0, 10]);
+  assert.deepEqual(Object.keys(objs[0]), [
+    "time",
+    "level",
+    "task",
+    "file",
+    "method",
+    "phase",
+    "cellsDone",
+    "cellsTotal",
+    "message",
+  ]);
+  assert.deepEqual(
+    { ...objs[0], time: 0 },
+    {
+      time: 0,
+      level: "info",
+      task: "embedding_cpu#0",
+      file: "/d/chunk_0.zarr",
+      method: null,
+      phase: null,
+      cellsDone: null,
+      cellsTotal: null,
+      message: "embed gs → out",
+    },
+  );
+  assert.deepEqual(
+    [objs[1].phase, objs[1].method, objs[1].cellsDone, objs[1].cellsTotal],
+    ["tokenize", "geneformer-v1", 0, 10],
+  );
   const last = objs.at(-1);
-  assert.deepEqual([last.phase, last.cellsDone, last.cellsTotal, typeof last.cellsPerSecond], ["tokenize", 10, 10, "number"]);
+  assert.deepEqual(
+    [last.phase, last.cellsDone, last.cellsTotal, typeof last.cellsPerSecond],
+    ["tokenize", 10, 10, "number"],
+  );
   assert.match(last.message, /^tokenize geneformer-v1: done, 10 cells in/);
 });
 

@@ -11,10 +11,44 @@ import { createLogger, embedOneFile, memoryLogger } from "../src/index.ts";
 import { DEMO_H5AD, REPO, tempDir } from "./helpers/paths.ts";
 
 const EXPORTS = [
-  "AnnDataReader", "CodecError", "ConfigError", "CudaError", "FILE_TASK_LABEL", "InputError", "InterruptedError", "LockError", "ScembedError",
-  "applyOverrides", "createLogger", "embedOneFile", "formatInspection", "formatStatus", "formatSummary", "getMethod", "gpuReport", "inspectFile",
-  "interruptedReport", "interruptible", "isOverride", "loadConfig", "localExecutor", "memoryLogger", "methodNames", "packagePath", "parseConfig",
-  "planFile", "planSection", "planWorkflow", "recordTask", "removeOwnTemps", "runTask", "sectionName", "slurmExecutor", "summarize", "workflowStatus", "writeSummary",
+  "AnnDataReader",
+  "CodecError",
+  "ConfigError",
+  "CudaError",
+  "FILE_TASK_LABEL",
+  "InputError",
+  "InterruptedError",
+  "LockError",
+  "ScembedError",
+  "applyOverrides",
+  "createLogger",
+  "embedOneFile",
+  "formatInspection",
+  "formatStatus",
+  "formatSummary",
+  "getMethod",
+  "gpuReport",
+  "inspectFile",
+  "interruptedReport",
+  "interruptible",
+  "isOverride",
+  "loadConfig",
+  "localExecutor",
+  "memoryLogger",
+  "methodNames",
+  "packagePath",
+  "parseConfig",
+  "planFile",
+  "planSection",
+  "planWorkflow",
+  "recordTask",
+  "removeOwnTemps",
+  "runTask",
+  "sectionName",
+  "slurmExecutor",
+  "summarize",
+  "workflowStatus",
+  "writeSummary",
 ];
 
 test("the public API exports exactly the snapshotted names", () => {
@@ -27,7 +61,12 @@ test("the CLI uses only the public API (src/index.ts) and its own files", () => 
   const outside: string[] = [];
   for (const f of files) {
     for (const [, spec] of readFileSync(join(dir, f), "utf8").matchAll(/from "([^"]+)"/g)) {
-      if (spec!.startsWith("node:") || /^\.\/|^\.\.\/(args|config-file|interrupt)\.ts$/.test(spec!) || spec!.endsWith("/index.ts")) continue;
+      if (
+        spec!.startsWith("node:") ||
+        /^\.\/|^\.\.\/(args|config-file|interrupt)\.ts$/.test(spec!) ||
+        spec!.endsWith("/index.ts")
+      )
+        continue;
       outside.push(`${f}: ${spec}`);
     }
   }
@@ -38,10 +77,19 @@ test("the module doc's example runs: embedOneFile adds obsm/X_gs to a zarr copy"
   const output = join(tempDir(t), "chunk_0.zarr");
   const log = memoryLogger();
   const report = await embedOneFile({ input: DEMO_H5AD, output, methods: ["gs"] }, log);
-  assert.deepEqual(report.results.map((r) => [r.key, r.status]), [["X_gs", "written"]]);
+  assert.deepEqual(
+    report.results.map((r) => [r.key, r.status]),
+    [["X_gs", "written"]],
+  );
   const reader = await api.AnnDataReader.open(output);
-  assert.deepEqual((await reader.obsm()).map((e) => [e.key, e.shape]), [["X_gs", [2860, 3936]]]);
+  assert.deepEqual(
+    (await reader.obsm()).map((e) => [e.key, e.shape]),
+    [["X_gs", [2860, 3936]]],
+  );
   reader.close();
   assert.equal(typeof createLogger, "function");
-  await assert.rejects(embedOneFile({ input: DEMO_H5AD, output, methods: ["nope"] }, log), (e: Error) => e instanceof api.ConfigError && /unknown method 'nope'/.test(e.message));
+  await assert.rejects(
+    embedOneFile({ input: DEMO_H5AD, output, methods: ["nope"] }, log),
+    (e: Error) => e instanceof api.ConfigError && /unknown method 'nope'/.test(e.message),
+  );
 });

@@ -30,7 +30,10 @@ for (const layers of [2]) {
     const x = await (await reader.matrix("layers/counts")).readRows(0, reader.nObs);
     const out = new Float32Array(reader.nObs * 50);
     encodeBlock(enc, x.indptr, x.indices, x.data, x.rows, rowOf, out);
-    expectClose(out, readNpy(join(SCVI, `latent_qz_mean_nlayers${layers}.npy`)).data as Float32Array, { atol: 1e-5, label: "latent (the fixture README: float32 noise is ~1e-6)" });
+    expectClose(out, readNpy(join(SCVI, `latent_qz_mean_nlayers${layers}.npy`)).data as Float32Array, {
+      atol: 1e-5,
+      label: "latent (the fixture README: float32 noise is ~1e-6)",
+    });
     reader.close();
   });
 }
@@ -39,7 +42,21 @@ for (const blas of ["auto", "off"]) {
   test(`scvi_fm through the CLI (native BLAS: ${blas}) equals scvi-tools' latent`, async (t) => {
     const dir = tempDir(t);
     const out = join(dir, "o.zarr");
-    const r = runCli(["embed", "--input", join(REAL, "pbmc_10x_3chem.first500.zarr"), "--output", out, "--methods", "scvi_fm", `++init_kwargs_scvi_fm.model_dir=${join(SCVI, "census_like_nlayers2")}`, "--chunk-rows", "120"], { SCEMBED_BLAS: blas });
+    const r = runCli(
+      [
+        "embed",
+        "--input",
+        join(REAL, "pbmc_10x_3chem.first500.zarr"),
+        "--output",
+        out,
+        "--methods",
+        "scvi_fm",
+        `++init_kwargs_scvi_fm.model_dir=${join(SCVI, "census_like_nlayers2")}`,
+        "--chunk-rows",
+        "120",
+      ],
+      { SCEMBED_BLAS: blas },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /X_scvi_fm +written +\(500, 50\)/);
     assert.match(r.stderr, /scvi_fm: 384\/2000 model genes found \(19\.2%/);
@@ -48,14 +65,26 @@ for (const blas of ["auto", "off"]) {
     const node = await reader.tree.get("obsm/X_scvi_fm");
     assert.ok(node?.kind === "array");
     // float32 GEMM sums in another order than scvi-tools' float32 matmul: 1e-4, the issue's bound
-    expectClose((await node.readAll()) as Float32Array, (readNpy(join(SCVI, "latent_qz_mean_nlayers2.npy")).data as Float32Array).subarray(0, 500 * 50), { atol: 1e-4, label: `latent via CLI (BLAS ${blas})` });
+    expectClose(
+      (await node.readAll()) as Float32Array,
+      (readNpy(join(SCVI, "latent_qz_mean_nlayers2.npy")).data as Float32Array).subarray(0, 500 * 50),
+      { atol: 1e-4, label: `latent via CLI (BLAS ${blas})` },
+    );
     reader.close();
   });
 }
 
 test("a missing scVI model directory names the census model", (t) => {
   const dir = tempDir(t);
-  const missing = runCli(["embed", "--input", join(REAL, "pbmc1k_v3_chr21.zarr"), "--output", join(dir, "p.zarr"), "--methods", "scvi_fm"]);
+  const missing = runCli([
+    "embed",
+    "--input",
+    join(REAL, "pbmc1k_v3_chr21.zarr"),
+    "--output",
+    join(dir, "p.zarr"),
+    "--methods",
+    "scvi_fm",
+  ]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no scVI model directory.*CELLxGENE census scVI model/s);
 });

@@ -37,7 +37,11 @@ async function dataset(dir: string): Promise<{ base: string; config: string; out
   const config = join(dir, "tiny.yaml");
   writeFileSync(config, YAML);
   const out = join(base, "processed_with_emb/train/tiny");
-  return { base, config, outputs: [join(out, "train/chunk_0.zarr"), join(out, "train/chunk_1.zarr"), join(out, "val/chunk_0.zarr")] };
+  return {
+    base,
+    config,
+    outputs: [join(out, "train/chunk_0.zarr"), join(out, "train/chunk_1.zarr"), join(out, "val/chunk_0.zarr")],
+  };
 }
 
 const N_OBS = [300, 250, 1107];
@@ -53,14 +57,22 @@ test("run: preparation, then CPU and GPU sections in parallel workers; a rerun s
   }
   assert.match(r.stdout, /X_gs +written/);
   const logs = join(base, "processed_with_emb/train/tiny/logs");
-  assert.deepEqual(readdirSync(join(logs, "embedding_cpu")).sort(), ["train__chunk_0.log", "train__chunk_1.log", "val__chunk_0.log"]);
+  assert.deepEqual(readdirSync(join(logs, "embedding_cpu")).sort(), [
+    "train__chunk_0.log",
+    "train__chunk_1.log",
+    "val__chunk_0.log",
+  ]);
   assert.ok(existsSync(join(logs, "embedding_preparation", "val__chunk_0.log")));
 
   const again = runCli(["run", "-c", config, "--workers", "2", `++base_file_path=${base}`]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stdout.match(/ skipped /g) ?? []).length, 6, again.stdout);
   assert.doesNotMatch(again.stdout, / written /);
-  assert.equal((again.stdout.match(/ prepared /g) ?? []).length, 3, "preparation runs again (it caches nothing for gs)");
+  assert.equal(
+    (again.stdout.match(/ prepared /g) ?? []).length,
+    3,
+    "preparation runs again (it caches nothing for gs)",
+  );
 });
 
 test("resume redoes only an incomplete embedding; task and inspect see the same state", async (t) => {
@@ -72,10 +84,35 @@ test("resume redoes only an incomplete embedding; task and inspect see the same 
   const inspect = runCli(["inspect", outputs[1]!, "--json"]);
   assert.equal(inspect.code, 0, inspect.stderr);
   const info = JSON.parse(inspect.stdout);
-  assert.deepEqual(info.obsm.find((o: { key: string }) => o.key === "X_gs"), { key: "X_gs", shape: [250, 3936], dtype: "<f4", status: "incomplete", detail: "1 chunk(s) missing", storage: "zarr v2, chunks [100,3936], gzip(1)" });
+  assert.deepEqual(
+    info.obsm.find((o: { key: string }) => o.key === "X_gs"),
+    {
+      key: "X_gs",
+      shape: [250, 3936],
+      dtype: "<f4",
+      status: "incomplete",
+      detail: "1 chunk(s) missing",
+      storage: "zarr v2, chunks [100,3936], gzip(1)",
+    },
+  );
   assert.equal(info.nObs, 250);
-  assert.deepEqual(info.methods.map((m: { method: string; ready: boolean }) => [m.method, m.ready]), [["gs", true], ["gs10k", true], ["hvg", true], ["pca", true], ["geneformer", false], ["geneformer-v1", false], ["scvi_fm", false]]);
-  assert.deepEqual(info.methods.filter((m: { needs?: string }) => m.needs).map((m: { needs: string }) => m.needs), Array(3).fill("init_kwargs.model_dir"), "not ready: they need a model");
+  assert.deepEqual(
+    info.methods.map((m: { method: string; ready: boolean }) => [m.method, m.ready]),
+    [
+      ["gs", true],
+      ["gs10k", true],
+      ["hvg", true],
+      ["pca", true],
+      ["geneformer", false],
+      ["geneformer-v1", false],
+      ["scvi_fm", false],
+    ],
+  );
+  assert.deepEqual(
+    info.methods.filter((m: { needs?: string }) => m.needs).map((m: { needs: string }) => m.needs),
+    Array(3).fill("init_kwargs.model_dir"),
+    "not ready: they need a model",
+  );
 
   const r = runCli(["task", "-c", config, "-s", "embedding_cpu", "--index", "1", `++base_file_path=${base}`]);
   assert.equal(r.code, 0, r.stderr);

@@ -35,7 +35,8 @@ async function readAll(store: string, key: string): Promise<ArrayLike<unknown>> 
   }
 }
 
-const bytesOf = (a: ArrayLike<unknown>) => Buffer.from((a as Float32Array).buffer, (a as Float32Array).byteOffset, (a as Float32Array).byteLength);
+const bytesOf = (a: ArrayLike<unknown>) =>
+  Buffer.from((a as Float32Array).buffer, (a as Float32Array).byteOffset, (a as Float32Array).byteLength);
 const rootMeta = (store: string) => JSON.parse(readFileSync(join(store, "zarr.json"), "utf8"));
 
 /** A v3 copy of a synthetic v2 store, converted by our h5ad/zarr → zarr v3 writer. */
@@ -52,13 +53,27 @@ async function syntheticV3(dir: string, nObs: number, panel: "gs" | "gs10k", see
 test("h5ad in → zarr v3 out: sharded, consolidated, data unchanged; gs, gs10k, hvg, pca bit-identical to zarr v2 out", async (t) => {
   const dir = tempDir(t);
   const [out3, out2] = [join(dir, "v3.zarr"), join(dir, "v2.zarr")];
-  const args = (out: string) => ["embed", "--input", H5AD, "--output", out, "--methods", "gs,gs10k,hvg,pca", "++embedding_dim_map={hvg: 64}", "--quiet"];
-  for (const r of [runCli(args(out3)), runCli([...args(out2), "++output_zarr_format=2"])]) assert.equal(r.code, 0, r.stderr);
+  const args = (out: string) => [
+    "embed",
+    "--input",
+    H5AD,
+    "--output",
+    out,
+    "--methods",
+    "gs,gs10k,hvg,pca",
+    "++embedding_dim_map={hvg: 64}",
+    "--quiet",
+  ];
+  for (const r of [runCli(args(out3)), runCli([...args(out2), "++output_zarr_format=2"])])
+    assert.equal(r.code, 0, r.stderr);
   assert.equal(await zarrFormatOf(out3), 3);
   assert.equal(await zarrFormatOf(out2), 2);
 
   for (const key of ["obsm/X_gs", "obsm/X_gs10k", "obsm/X_hvg", "obsm/X_pca"]) {
-    assert.ok(bytesOf(await readAll(out3, key)).equals(bytesOf(await readAll(out2, key))), `${key}: v3 equals v2 bit for bit`);
+    assert.ok(
+      bytesOf(await readAll(out3, key)).equals(bytesOf(await readAll(out2, key))),
+      `${key}: v3 equals v2 bit for bit`,
+    );
   }
   for (const key of ["X/data", "X/indices", "X/indptr", "obs/_index", "var/_index"]) {
     assert.deepEqual(Array.from(await readAll(out3, key)), Array.from(await readAll(H5AD, key)), key);
@@ -75,7 +90,11 @@ test("h5ad in → zarr v3 out: sharded, consolidated, data unchanged; gs, gs10k,
   assert.equal(consolidated["X/data"].codecs[0].name, "sharding_indexed", "converted arrays are sharded too");
   assert.equal(consolidated["obsm"].node_type, "group");
 
-  assert.deepEqual(await embeddingStatus(out3, "X_gs", N_OBS, 3936), { state: "complete", shape: [N_OBS, 3936], consolidatedStale: false });
+  assert.deepEqual(await embeddingStatus(out3, "X_gs", N_OBS, 3936), {
+    state: "complete",
+    shape: [N_OBS, 3936],
+    consolidatedStale: false,
+  });
   const again = runCli(args(out3));
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /X_gs +skipped/);
@@ -86,13 +105,31 @@ test("v3 in → v3 out: arrays copied byte for byte (codecs and sharding kept), 
   const input = await syntheticV3(dir, 900, "gs10k", 5);
   const before = treeHash(input);
   const out = join(dir, "out.zarr");
-  const r = runCli(["embed", "--input", input, "--output", out, "--methods", "gs10k", "--chunk-rows", "256", "--quiet"]);
+  const r = runCli([
+    "embed",
+    "--input",
+    input,
+    "--output",
+    out,
+    "--methods",
+    "gs10k",
+    "--chunk-rows",
+    "256",
+    "--quiet",
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(treeHash(input), before, "the input is unchanged");
-  for (const key of ["X", "layers", "obs", "var"]) assert.equal(treeHash(join(out, key)), treeHash(join(input, key)), `${key} copied byte for byte`);
+  for (const key of ["X", "layers", "obs", "var"])
+    assert.equal(treeHash(join(out, key)), treeHash(join(input, key)), `${key} copied byte for byte`);
   // blocks of 256 rows: shards of 256 rows, each one inner chunk; 4 shards for 900 rows
   const meta = JSON.parse(readFileSync(join(out, "obsm/X_gs10k/zarr.json"), "utf8"));
-  assert.deepEqual([meta.chunk_grid.configuration.chunk_shape, meta.codecs[0].configuration.chunk_shape], [[256, 10000], [256, 10000]]);
+  assert.deepEqual(
+    [meta.chunk_grid.configuration.chunk_shape, meta.codecs[0].configuration.chunk_shape],
+    [
+      [256, 10000],
+      [256, 10000],
+    ],
+  );
   assert.deepEqual(readdirSync(join(out, "obsm/X_gs10k/c")).sort(), ["0", "1", "2", "3"]);
   assert.ok(rootMeta(out).consolidated_metadata.metadata["obsm/X_gs10k"]);
   assert.equal((await embeddingStatus(out, "X_gs10k", 900, 10000)).state, "complete");
@@ -108,12 +145,20 @@ test("completeness reads shard indexes: a missing shard, a corrupt index or a st
   const shard = join(out, "obsm/X_gs/c/2/0");
   const damages: [string, () => void, string][] = [
     ["missing shard", () => rmSync(shard), "incomplete"],
-    ["corrupt index", () => writeFileSync(shard, Buffer.concat([readFileSync(shard).subarray(0, 40), Buffer.alloc(20)])), "incomplete"],
-    ["stale consolidated metadata", () => {
-      const root = rootMeta(out);
-      delete root.consolidated_metadata.metadata["obsm/X_gs"];
-      writeFileSync(join(out, "zarr.json"), JSON.stringify(root));
-    }, "complete"],
+    [
+      "corrupt index",
+      () => writeFileSync(shard, Buffer.concat([readFileSync(shard).subarray(0, 40), Buffer.alloc(20)])),
+      "incomplete",
+    ],
+    [
+      "stale consolidated metadata",
+      () => {
+        const root = rootMeta(out);
+        delete root.consolidated_metadata.metadata["obsm/X_gs"];
+        writeFileSync(join(out, "zarr.json"), JSON.stringify(root));
+      },
+      "complete",
+    ],
   ];
   for (const [what, damage, state] of damages) {
     damage();
@@ -123,7 +168,11 @@ test("completeness reads shard indexes: a missing shard, a corrupt index or a st
     if (status.state === "complete") assert.equal(status.consolidatedStale, true, what);
     const r = runCli(args);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(await embeddingStatus(out, "X_gs", 600, 3936), { state: "complete", shape: [600, 3936], consolidatedStale: false }, what);
+    assert.deepEqual(
+      await embeddingStatus(out, "X_gs", 600, 3936),
+      { state: "complete", shape: [600, 3936], consolidatedStale: false },
+      what,
+    );
     assert.ok(bytesOf(await readAll(out, "obsm/X_gs")).equals(original), `${what}: recomputed the same values`);
   }
 });
@@ -131,7 +180,7 @@ test("completeness reads shard indexes: a missing shard, a corrupt index or a st
 test("an obs column added to a v3 store: its zarr.json, the obs column-order and the consolidated metadata", async (t) => {
   const dir = tempDir(t);
   const store = await syntheticV3(dir, 50, "gs", 2);
-  const values = Uint8Array.from({ length: 50 }, (_, i) => i % 3 === 0 ? 1 : 0);
+  const values = Uint8Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? 1 : 0));
   await writeBoolObsColumn(store, "tokens_valid", values);
   assert.deepEqual(Array.from(await readAll(store, "obs/tokens_valid")), Array.from(values));
   const obs = JSON.parse(readFileSync(join(store, "obs/zarr.json"), "utf8"));
@@ -174,11 +223,19 @@ test("two processes writing different keys into one new v3 output both land in i
   const input = await syntheticV3(dir, 1500, "gs", 3);
   const output = join(dir, "out", "chunk_0.zarr");
   const common = ["--input", input, "--output", output, "--chunk-rows", "256", "--quiet"];
-  const [a, b] = await Promise.all([runCliAsync(["embed", ...common, "--methods", "gs"]), runCliAsync(["embed", ...common, "--methods", "gs10k"])]);
+  const [a, b] = await Promise.all([
+    runCliAsync(["embed", ...common, "--methods", "gs"]),
+    runCliAsync(["embed", ...common, "--methods", "gs10k"]),
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
   const consolidated = rootMeta(output).consolidated_metadata.metadata;
-  assert.deepEqual(Object.keys(consolidated).filter((k) => k.startsWith("obsm/")).sort(), ["obsm/X_gs", "obsm/X_gs10k"]);
+  assert.deepEqual(
+    Object.keys(consolidated)
+      .filter((k) => k.startsWith("obsm/"))
+      .sort(),
+    ["obsm/X_gs", "obsm/X_gs10k"],
+  );
   assert.equal((await embeddingStatus(output, "X_gs", 1500, 3936)).state, "complete");
   assert.equal((await embeddingStatus(output, "X_gs10k", 1500, 10000)).state, "complete");
 });

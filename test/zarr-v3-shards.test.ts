@@ -22,7 +22,13 @@ const arange = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + 
 
 /** 8 × 2 float32, shards of 4 rows, inner chunks of 2 rows, gzip: two shards of two inner chunks. */
 async function smallSharded(dir: string): Promise<string> {
-  const w = await createRowWriter(3, join(dir, "a"), { shape: [8, 2], dtype: "<f4", chunkRows: 4, innerRows: 2, compressor: { id: "gzip", level: 1 } });
+  const w = await createRowWriter(3, join(dir, "a"), {
+    shape: [8, 2],
+    dtype: "<f4",
+    chunkRows: 4,
+    innerRows: 2,
+    compressor: { id: "gzip", level: 1 },
+  });
   await w.append(Float32Array.from(arange(16)), 8);
   await w.finish();
   writeFileSync(join(dir, "zarr.json"), JSON.stringify({ zarr_format: 3, node_type: "group", attributes: {} }));
@@ -33,7 +39,10 @@ async function smallSharded(dir: string): Promise<string> {
 function splitShard(bytes: Buffer): { data: Buffer; ranges: { offset: number; length: number }[] } {
   const size = 2 * 16 + 4;
   const index = bytes.subarray(bytes.length - size);
-  const ranges = [0, 1].map((i) => ({ offset: Number(index.readBigUInt64LE(16 * i)), length: Number(index.readBigUInt64LE(16 * i + 8)) }));
+  const ranges = [0, 1].map((i) => ({
+    offset: Number(index.readBigUInt64LE(16 * i)),
+    length: Number(index.readBigUInt64LE(16 * i + 8)),
+  }));
   return { data: bytes.subarray(0, bytes.length - size), ranges };
 }
 
@@ -56,7 +65,11 @@ test("a corrupt or truncated shard index is an error naming the store, the array
   const cases: [string, (path: string) => void, RegExp][] = [
     ["a flipped index byte", (p) => flipByte(p, readFileSync(p).length - 10), /index: crc32c checksum mismatch/],
     ["a flipped checksum", (p) => flipByte(p, readFileSync(p).length - 1), /index: crc32c checksum mismatch/],
-    ["a shard shorter than its index", (p) => writeFileSync(p, readFileSync(p).subarray(0, 20)), /fewer than its 36-byte index/],
+    [
+      "a shard shorter than its index",
+      (p) => writeFileSync(p, readFileSync(p).subarray(0, 20)),
+      /fewer than its 36-byte index/,
+    ],
     [
       "data cut out, offsets now past the end (checksum made valid)",
       (p) => {
@@ -71,7 +84,10 @@ test("a corrupt or truncated shard index is an error naming the store, the array
         const { data, ranges } = splitShard(readFileSync(p));
         const short = gzipSync(Buffer.from(Float32Array.from([0, 1, 2]).buffer));
         const second = data.subarray(ranges[1]!.offset, ranges[1]!.offset + ranges[1]!.length);
-        const fixed = [{ offset: 0, length: short.length }, { offset: short.length, length: second.length }];
+        const fixed = [
+          { offset: 0, length: short.length },
+          { offset: short.length, length: second.length },
+        ];
         writeFileSync(p, Buffer.concat([short, second, encodeShardIndex(fixed, INDEX_END)]));
       },
       /inner chunk \[0, 0\]: decodes to 12 bytes, the chunk needs 16/,
@@ -105,7 +121,13 @@ test("a row block of a 1 GiB shard reads its index and the inner chunks it needs
   // Inner chunks 0, 100 and 255 are stored where an uncompressed layout would put them: the shard
   // file is 1 GiB long (sparse on disk); the others are empty (fill value 0).
   const [rows, cols, inner] = [262_144, 1_024, 1_024];
-  await ZarrV3ArrayWriter.create(join(dir, "big"), { shape: [rows, cols], chunks: [rows, cols], innerChunks: [inner, cols], dtype: "<f4", compressor: { id: "gzip", level: 1 } });
+  await ZarrV3ArrayWriter.create(join(dir, "big"), {
+    shape: [rows, cols],
+    chunks: [rows, cols],
+    innerChunks: [inner, cols],
+    dtype: "<f4",
+    compressor: { id: "gzip", level: 1 },
+  });
   writeFileSync(join(dir, "zarr.json"), JSON.stringify({ zarr_format: 3, node_type: "group", attributes: {} }));
   mkdirSync(join(dir, "big/c/0"), { recursive: true });
   const shardPath = join(dir, "big/c/0/0");
@@ -132,12 +154,18 @@ test("a row block of a 1 GiB shard reads its index and the inner chunks it needs
   assert.equal(got[0], 100);
   assert.equal(got[cols + 512], 100.5);
   const indexBytes = 256 * 16 + 4;
-  assert.deepEqual(tree.stats, { reads: 2, bytes: indexBytes + ranges[100]!.length }, "the index, then inner chunk 100");
+  assert.deepEqual(
+    tree.stats,
+    { reads: 2, bytes: indexBytes + ranges[100]!.length },
+    "the index, then inner chunk 100",
+  );
   // an empty inner chunk costs no read (the index is cached); a block across 99–101 reads only 100
   assert.ok(((await node.read(50 * inner, 50 * inner + 5)) as Float32Array).every((v) => v === 0));
   await node.read(99 * inner + 1000, 101 * inner + 10);
   assert.deepEqual(tree.stats, { reads: 3, bytes: indexBytes + 2 * ranges[100]!.length });
   const grown = (process.memoryUsage().rss - rss0) / 2 ** 20;
-  t.diagnostic(`bytes read ${tree.stats.bytes} of a ${statSync(shardPath).size}-byte shard; RSS grew ${grown.toFixed(1)} MiB`);
+  t.diagnostic(
+    `bytes read ${tree.stats.bytes} of a ${statSync(shardPath).size}-byte shard; RSS grew ${grown.toFixed(1)} MiB`,
+  );
   assert.ok(grown < 128, `RSS grew ${grown.toFixed(0)} MiB reading from a 1 GiB shard (inner chunks are 4 MiB)`);
 });

@@ -87,8 +87,17 @@ test("the v2 chunk key encoding and a shard index at the start read the same val
   // v2 keys: "i.j" beside zarr.json instead of "c/i/j"
   cpSync(join(ZARRITA, "2d.chunked.ragged.i2"), join(dir, "v2keys"), { recursive: true });
   const meta = JSON.parse(readFileSync(join(dir, "v2keys/zarr.json"), "utf8"));
-  writeFileSync(join(dir, "v2keys/zarr.json"), JSON.stringify({ ...meta, chunk_key_encoding: { name: "v2", configuration: { separator: "." } } }));
-  for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) renameSync(join(dir, `v2keys/c/${i}/${j}`), join(dir, `v2keys/${i}.${j}`));
+  writeFileSync(
+    join(dir, "v2keys/zarr.json"),
+    JSON.stringify({ ...meta, chunk_key_encoding: { name: "v2", configuration: { separator: "." } } }),
+  );
+  for (const [i, j] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ])
+    renameSync(join(dir, `v2keys/c/${i}/${j}`), join(dir, `v2keys/${i}.${j}`));
   assert.deepEqual(await readArray(dir, "v2keys"), arange(9, 1));
 
   // the same shards with their index moved to the front: offsets shift by the index size
@@ -110,8 +119,14 @@ test("consolidated metadata in a group's zarr.json is used for the nodes below i
   const group = await tree.get("g");
   assert.equal(group?.kind, "group");
   assert.deepEqual(group.kind === "group" && (await group.keys()), ["1d.chunked.i2", "2d.contiguous.i2", "nested"]);
-  assert.deepEqual(Array.from((await ((await tree.get("g/nested/1d.i2")) as ArrayNode).readAll()) as Int16Array), [10, 20, 30, 40]);
-  assert.deepEqual(Array.from((await ((await tree.get("g/1d.chunked.i2")) as ArrayNode).read(1, 3)) as Int16Array), [2, 3]);
+  assert.deepEqual(
+    Array.from((await ((await tree.get("g/nested/1d.i2")) as ArrayNode).readAll()) as Int16Array),
+    [10, 20, 30, 40],
+  );
+  assert.deepEqual(
+    Array.from((await ((await tree.get("g/1d.chunked.i2")) as ArrayNode).read(1, 3)) as Int16Array),
+    [2, 3],
+  );
 });
 
 /** Rewrites a shard of `inner` chunks (index bytes + crc32c at its end) with the index at its start. */
@@ -122,9 +137,17 @@ function moveIndexToStart(path: string, inner: number): void {
   const index = new DataView(bytes.buffer, bytes.byteOffset + data.length, 16 * inner);
   const ranges = Array.from({ length: inner }, (_, i) => {
     const offset = index.getBigUint64(16 * i, true);
-    return offset === EMPTY_ENTRY ? undefined : { offset: Number(offset) + size, length: Number(index.getBigUint64(16 * i + 8, true)) };
+    return offset === EMPTY_ENTRY
+      ? undefined
+      : { offset: Number(offset) + size, length: Number(index.getBigUint64(16 * i + 8, true)) };
   });
-  writeFileSync(path, Buffer.concat([encodeShardIndex(ranges, { indexEndian: "little", indexCrc32c: true, indexLocation: "start" }), data]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      encodeShardIndex(ranges, { indexEndian: "little", indexCrc32c: true, indexLocation: "start" }),
+      data,
+    ]),
+  );
 }
 
 // ---- our writer, checked by hand
@@ -137,14 +160,23 @@ test("a sharded array we write has the layout of the spec: index entries, crc32c
   const dir = tempDir(t);
   // 10 rows × 3 int32 in shards of 4 rows, inner chunks of 2 rows: the last shard holds rows 8–9 only
   const values = Int32Array.from(arange(30, 100));
-  const writer = await createRowWriter(3, join(dir, "a"), { shape: [10, 3], dtype: "<i4", chunkRows: 4, innerRows: 2, compressor: { id: "gzip", level: 1 } });
+  const writer = await createRowWriter(3, join(dir, "a"), {
+    shape: [10, 3],
+    dtype: "<i4",
+    chunkRows: 4,
+    innerRows: 2,
+    compressor: { id: "gzip", level: 1 },
+  });
   await writer.append(values.subarray(0, 12), 4);
   await writer.append(values.subarray(12), 6);
   await writer.finish();
   const meta = JSON.parse(readFileSync(join(dir, "a/zarr.json"), "utf8"));
   assert.deepEqual(meta.chunk_grid.configuration.chunk_shape, [4, 3]);
   assert.deepEqual(meta.codecs[0].configuration.chunk_shape, [2, 3]);
-  assert.deepEqual(meta.codecs[0].configuration.index_codecs, [{ name: "bytes", configuration: { endian: "little" } }, { name: "crc32c" }]);
+  assert.deepEqual(meta.codecs[0].configuration.index_codecs, [
+    { name: "bytes", configuration: { endian: "little" } },
+    { name: "crc32c" },
+  ]);
   for (const shard of [0, 1, 2]) {
     const bytes = readFileSync(join(dir, `a/c/${shard}/0`));
     const indexBytes = 2 * 16 + 4;
@@ -166,7 +198,10 @@ test("a sharded array we write has the layout of the spec: index entries, crc32c
     assert.equal(end, bytes.length - indexBytes, "the index follows the data");
   }
   assert.deepEqual(Array.from((await readArray(dir, "a")) as number[]), arange(30, 100));
-  assert.deepEqual(Array.from((await ((await new ZarrV3Tree(dir).get("a")) as ArrayNode).read(3, 9)) as Int32Array), arange(18, 109));
+  assert.deepEqual(
+    Array.from((await ((await new ZarrV3Tree(dir).get("a")) as ArrayNode).read(3, 9)) as Int32Array),
+    arange(18, 109),
+  );
 });
 
 test("our writer round-trips every data type, strings and 0-d arrays, with zstd, blosc and an index at the start", async (t) => {
@@ -181,13 +216,29 @@ test("our writer round-trips every data type, strings and 0-d arrays, with zstd,
   for (const [name, dtype, data] of cases) {
     for (const compressor of [{ id: "zstd", level: 3 }, { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 }, null]) {
       const key = `${name}-${compressor?.id ?? "raw"}`;
-      const w = await ZarrV3ArrayWriter.create(join(dir, key), { shape: [5], chunks: [4], innerChunks: [2], dtype, compressor, indexLocation: "start" });
+      const w = await ZarrV3ArrayWriter.create(join(dir, key), {
+        shape: [5],
+        chunks: [4],
+        innerChunks: [2],
+        dtype,
+        compressor,
+        indexLocation: "start",
+      });
       for (const shard of [0, 1]) {
         const sw = await w.openShard([shard]);
         for (let inner = 0; inner < 2 && shard * 4 + inner * 2 < 5; inner++) {
           const a = shard * 4 + inner * 2;
-          const piece = Array.from({ length: 2 }, (_, i) => (data as ArrayLike<unknown>)[a + i] ?? (Array.isArray(data) ? "" : typeof data[0] === "bigint" ? 0n : 0));
-          await sw.write(inner, Array.isArray(data) ? (piece as string[]) : (new (data.constructor as new (x: unknown[]) => ArrayData)(piece)));
+          const piece = Array.from(
+            { length: 2 },
+            (_, i) =>
+              (data as ArrayLike<unknown>)[a + i] ?? (Array.isArray(data) ? "" : typeof data[0] === "bigint" ? 0n : 0),
+          );
+          await sw.write(
+            inner,
+            Array.isArray(data)
+              ? (piece as string[])
+              : new (data.constructor as new (x: unknown[]) => ArrayData)(piece),
+          );
         }
         await sw.close();
       }
@@ -197,7 +248,12 @@ test("our writer round-trips every data type, strings and 0-d arrays, with zstd,
   const empty = await createRowWriter(3, join(dir, "empty"), { shape: [0, 4], dtype: "<f4", chunkRows: 1 });
   await empty.finish();
   assert.deepEqual(await readArray(dir, "empty"), []);
-  const scalar = await ZarrV3ArrayWriter.create(join(dir, "scalar"), { shape: [], chunks: [], dtype: "|O", compressor: null });
+  const scalar = await ZarrV3ArrayWriter.create(join(dir, "scalar"), {
+    shape: [],
+    chunks: [],
+    dtype: "|O",
+    compressor: null,
+  });
   await scalar.writeChunk([], ["made by scembed"]);
   assert.deepEqual(await readArray(dir, "scalar"), ["made by scembed"]);
 });
@@ -220,17 +276,33 @@ test("the demo's first 500 cells as anndata 0.13 writes zarr v3: the h5ad's valu
   }
   // X/data: 3 shards of 4 inner chunks; the last holds one inner chunk and 3 empty entries
   assert.deepEqual(readdirSync(join(store, "X/data/c")).sort(), ["0", "1", "2"]);
-  const last = await readShardIndexFile(join(store, "X/data/c/2"), 4, { indexEndian: "little", indexCrc32c: true, indexLocation: "end" });
-  assert.deepEqual([0, 1, 2, 3].map((i) => last!.range(i) !== undefined), [true, false, false, false]);
+  const last = await readShardIndexFile(join(store, "X/data/c/2"), 4, {
+    indexEndian: "little",
+    indexCrc32c: true,
+    indexLocation: "end",
+  });
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => last!.range(i) !== undefined),
+    [true, false, false, false],
+  );
   // strings as nullable-string-array; an all-False mask has no shard file and reads as fill
   const index = await v3.get("obs/_index");
-  assert.deepEqual(index?.attrs, { "na-value": "NaN", "encoding-type": "nullable-string-array", "encoding-version": "0.1.0" });
-  assert.deepEqual((await (await get(v3, "obs/_index/values")).readAll()), (await (await get(h5, "obs/_index")).read(0, 500)));
+  assert.deepEqual(index?.attrs, {
+    "na-value": "NaN",
+    "encoding-type": "nullable-string-array",
+    "encoding-version": "0.1.0",
+  });
+  assert.deepEqual(
+    await (await get(v3, "obs/_index/values")).readAll(),
+    await (await get(h5, "obs/_index")).read(0, 500),
+  );
   assert.ok(((await (await get(v3, "obs/_index/mask")).readAll()) as Uint8Array).every((v) => v === 0));
   // the root lists every node below it
   const listed = Object.keys(JSON.parse(readFileSync(join(store, "zarr.json"), "utf8")).consolidated_metadata.metadata);
   const onDisk = (dir: string, key: string): string[] =>
-    readdirSync(join(dir, key)).filter((n) => n !== "c" && statSync(join(dir, key, n)).isDirectory()).flatMap((n) => [`${key}${n}`, ...onDisk(dir, `${key}${n}/`)]);
+    readdirSync(join(dir, key))
+      .filter((n) => n !== "c" && statSync(join(dir, key, n)).isDirectory())
+      .flatMap((n) => [`${key}${n}`, ...onDisk(dir, `${key}${n}/`)]);
   assert.deepEqual(listed.sort(), onDisk(store, "").sort());
   v3.close();
   h5.close();

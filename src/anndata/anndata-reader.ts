@@ -27,7 +27,10 @@ export class AnnDataReader {
       const enc = root ? encodingOf(root.attrs) : undefined;
       const [obs, varFrame] = await Promise.all([tree.get("obs"), tree.get("var")]);
       if (!obs || !varFrame || (enc !== undefined && enc !== "anndata")) {
-        throw new InputError("not an AnnData file (no obs/var dataframes)", { file: path, fix: "pass a file written by anndata (write_zarr / write_h5ad)" });
+        throw new InputError("not an AnnData file (no obs/var dataframes)", {
+          file: path,
+          fix: "pass a file written by anndata (write_zarr / write_h5ad)",
+        });
       }
       const nObs = await frameLength(tree, "obs");
       const nVars = await frameLength(tree, "var");
@@ -71,14 +74,17 @@ export class AnnDataReader {
   async matrix(key: string): Promise<MatrixReader> {
     const m = await openMatrix(this.tree, key);
     if (m.rows !== this.nObs || m.cols !== this.nVars) {
-      throw new InputError(`shape (${m.rows}, ${m.cols}) disagrees with obs × var (${this.nObs}, ${this.nVars})`, { file: this.path, key });
+      throw new InputError(`shape (${m.rows}, ${m.cols}) disagrees with obs × var (${this.nObs}, ${this.nVars})`, {
+        file: this.path,
+        key,
+      });
     }
     return m;
   }
 
   async obsm(): Promise<ObsmEntry[]> {
     const group = await this.tree.get("obsm");
-    if (!group || group.kind !== "group") return [];
+    if (group?.kind !== "group") return [];
     const out: ObsmEntry[] = [];
     for (const name of await group.keys()) {
       const node = await this.tree.get(joinKey("obsm", name));

@@ -19,7 +19,12 @@ export type EmbeddingStatus =
   | { state: "incomplete"; shape: number[]; missingChunks: number }
   | { state: "wrong-shape"; shape: number[] };
 
-export async function embeddingStatus(store: string, key: string, nObs: number, dim?: number): Promise<EmbeddingStatus> {
+export async function embeddingStatus(
+  store: string,
+  key: string,
+  nObs: number,
+  dim?: number,
+): Promise<EmbeddingStatus> {
   const dir = join(store, "obsm", key);
   const meta = (await readJson(join(dir, ".zarray"))) as ZarrArrayMeta | undefined;
   if (!meta) {
@@ -28,7 +33,8 @@ export async function embeddingStatus(store: string, key: string, nObs: number, 
     return (await h5Status(store, key, nObs, dim)) ?? { state: "missing" };
   }
   const shape = meta.shape;
-  if (shape.length !== 2 || shape[0] !== nObs || (dim !== undefined && shape[1] !== dim)) return { state: "wrong-shape", shape };
+  if (shape.length !== 2 || shape[0] !== nObs || (dim !== undefined && shape[1] !== dim))
+    return { state: "wrong-shape", shape };
   const files = new Set(await readdir(dir));
   const sep = meta.dimension_separator ?? ".";
   let missing = 0;
@@ -45,12 +51,22 @@ export async function embeddingStatus(store: string, key: string, nObs: number, 
 }
 
 /** zarr v3: the same checks; for a sharded array, every shard present with a valid index listing every inner chunk. */
-async function v3Status(store: string, key: string, meta: ArrayMetadataV3, nObs: number, dim?: number): Promise<EmbeddingStatus> {
+async function v3Status(
+  store: string,
+  key: string,
+  meta: ArrayMetadataV3,
+  nObs: number,
+  dim?: number,
+): Promise<EmbeddingStatus> {
   const shape = meta.node_type === "array" && Array.isArray(meta.shape) ? meta.shape : [];
-  if (shape.length !== 2 || shape[0] !== nObs || (dim !== undefined && shape[1] !== dim)) return { state: "wrong-shape", shape };
+  if (shape.length !== 2 || shape[0] !== nObs || (dim !== undefined && shape[1] !== dim))
+    return { state: "wrong-shape", shape };
   let missing: number;
   try {
-    missing = await missingChunks(join(store, "obsm", key), parseArrayLayout(meta, { file: store, key: `obsm/${key}` }));
+    missing = await missingChunks(
+      join(store, "obsm", key),
+      parseArrayLayout(meta, { file: store, key: `obsm/${key}` }),
+    );
   } catch {
     missing = 1; // metadata we cannot read: recompute
   }
@@ -67,7 +83,8 @@ async function h5Status(path: string, key: string, nObs: number, dim?: number): 
   try {
     const entry = (await reader.obsm()).find((e) => e.key === key);
     if (!entry) return { state: "missing" };
-    if (entry.shape[0] !== nObs || (dim !== undefined && entry.shape[1] !== dim)) return { state: "wrong-shape", shape: entry.shape };
+    if (entry.shape[0] !== nObs || (dim !== undefined && entry.shape[1] !== dim))
+      return { state: "wrong-shape", shape: entry.shape };
     return { state: "complete", shape: entry.shape, consolidatedStale: false };
   } finally {
     reader.close();

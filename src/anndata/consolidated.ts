@@ -102,8 +102,16 @@ async function readRootV3(store: string): Promise<GroupMetadataV3 | undefined> {
   return (await readJson(join(store, "zarr.json"))) as GroupMetadataV3 | undefined;
 }
 
-async function writeRootV3(store: string, root: GroupMetadataV3, metadata: Record<string, NodeMetadataV3>): Promise<void> {
-  const sorted = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]!]));
+async function writeRootV3(
+  store: string,
+  root: GroupMetadataV3,
+  metadata: Record<string, NodeMetadataV3>,
+): Promise<void> {
+  const sorted = Object.fromEntries(
+    Object.keys(metadata)
+      .sort()
+      .map((k) => [k, metadata[k]!]),
+  );
   const doc = { ...root, consolidated_metadata: { kind: "inline", must_understand: false, metadata: sorted } };
   await writeFileAtomic(join(store, "zarr.json"), json(doc));
 }

@@ -5,7 +5,10 @@ import type { AnnDataReader } from "./anndata-reader.ts";
 const ENSEMBL = /^ENS[A-Z]*G\d+/;
 
 /** Ids without version suffix ("ENSG00000141510.17" → "ENSG00000141510"); "" where unknown. */
-export async function ensemblIds(reader: AnnDataReader, column = "ensembl_id"): Promise<{ ids: string[]; source: string }> {
+export async function ensemblIds(
+  reader: AnnDataReader,
+  column = "ensembl_id",
+): Promise<{ ids: string[]; source: string }> {
   if (await reader.hasColumn("var", column)) {
     const values = await reader.column("var", column);
     return { ids: values.map(clean), source: `var['${column}']` };

@@ -32,8 +32,14 @@ export async function openMatrix(tree: TreeReader, key: string): Promise<MatrixR
   if (!node || isNullElement(node)) throw missingMatrix(tree.path, key, node !== undefined);
   const enc = encodingOf(node.attrs);
   if (node.kind === "array") {
-    if (enc !== undefined && enc !== "array") throw new InputError(`unsupported matrix encoding '${enc}'`, { file: tree.path, key, fix: "store it as a dense array or a CSR matrix" });
-    if (node.shape.length !== 2) throw new InputError(`expected a 2-d matrix, found shape [${node.shape}]`, { file: tree.path, key });
+    if (enc !== undefined && enc !== "array")
+      throw new InputError(`unsupported matrix encoding '${enc}'`, {
+        file: tree.path,
+        key,
+        fix: "store it as a dense array or a CSR matrix",
+      });
+    if (node.shape.length !== 2)
+      throw new InputError(`expected a 2-d matrix, found shape [${node.shape}]`, { file: tree.path, key });
     return denseMatrix(tree.path, key, node);
   }
   if (enc === "csc_matrix") {
@@ -43,18 +49,35 @@ export async function openMatrix(tree: TreeReader, key: string): Promise<MatrixR
       fix: "convert to CSR before embedding: adata.X = adata.X.tocsr() (or the layer), then save again",
     });
   }
-  if (enc !== "csr_matrix") throw new InputError(`unsupported matrix encoding '${enc}'`, { file: tree.path, key, fix: "store it as a dense array or a CSR matrix" });
+  if (enc !== "csr_matrix")
+    throw new InputError(`unsupported matrix encoding '${enc}'`, {
+      file: tree.path,
+      key,
+      fix: "store it as a dense array or a CSR matrix",
+    });
   const shape = node.attrs["shape"];
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
-    throw new InputError(`CSR matrix has no valid 'shape' attribute (${JSON.stringify(shape)})`, { file: tree.path, key, fix: "the file is incomplete; re-create it" });
+    throw new InputError(`CSR matrix has no valid 'shape' attribute (${JSON.stringify(shape)})`, {
+      file: tree.path,
+      key,
+      fix: "the file is incomplete; re-create it",
+    });
   }
   const parts = await Promise.all(["data", "indices", "indptr"].map((p) => tree.get(joinKey(key, p))));
   const [data, indices, indptr] = parts;
   if (data?.kind !== "array" || indices?.kind !== "array" || indptr?.kind !== "array") {
-    throw new InputError("CSR matrix lacks data/indices/indptr", { file: tree.path, key, fix: "the file is incomplete; re-create it" });
+    throw new InputError("CSR matrix lacks data/indices/indptr", {
+      file: tree.path,
+      key,
+      fix: "the file is incomplete; re-create it",
+    });
   }
   if (indptr.shape[0] !== shape[0] + 1) {
-    throw new InputError(`indptr has ${indptr.shape[0]} entries for ${shape[0]} rows`, { file: tree.path, key: joinKey(key, "indptr"), fix: "the file is corrupt; re-create it" });
+    throw new InputError(`indptr has ${indptr.shape[0]} entries for ${shape[0]} rows`, {
+      file: tree.path,
+      key: joinKey(key, "indptr"),
+      fix: "the file is corrupt; re-create it",
+    });
   }
   return csrMatrix(tree.path, key, shape[0], shape[1], data, indices, indptr);
 }
@@ -71,7 +94,15 @@ function missingMatrix(file: string, key: string, isNull: boolean): InputError {
   return new InputError(`matrix ${what}`, { file, key, fix: "store the expression matrix as X or layers['counts']" });
 }
 
-function csrMatrix(file: string, key: string, rows: number, cols: number, data: ArrayNode, indices: ArrayNode, indptr: ArrayNode): MatrixReader {
+function csrMatrix(
+  file: string,
+  key: string,
+  rows: number,
+  cols: number,
+  data: ArrayNode,
+  indices: ArrayNode,
+  indptr: ArrayNode,
+): MatrixReader {
   const pointers = async (r0: number, r1: number) => {
     const p = await indptr.read(r0, r1 + 1);
     return Array.from(p as ArrayLike<number | bigint>, Number);
@@ -84,11 +115,18 @@ function csrMatrix(file: string, key: string, rows: number, cols: number, data: 
     async readRows(r0, r1) {
       try {
         const ptr = await pointers(r0, r1);
-        const p0 = ptr[0]!, p1 = ptr[ptr.length - 1]!;
+        const p0 = ptr[0]!,
+          p1 = ptr[ptr.length - 1]!;
         const [vals, idx] = await Promise.all([data.read(p0, p1), indices.read(p0, p1)]);
         const local = new Int32Array(ptr.length);
         for (let i = 0; i < ptr.length; i++) local[i] = ptr[i]! - p0;
-        const block = { rows: r1 - r0, cols, indptr: local, indices: toInt32(idx as ArrayLike<number>), data: toFloat32(vals as ArrayLike<number>) };
+        const block = {
+          rows: r1 - r0,
+          cols,
+          indptr: local,
+          indices: toInt32(idx as ArrayLike<number>),
+          data: toFloat32(vals as ArrayLike<number>),
+        };
         checkIndices(block, file, key, r0);
         return block;
       } catch (err) {
@@ -124,9 +162,15 @@ function denseMatrix(file: string, key: string, node: ArrayNode): MatrixReader {
 
 function checkIndices(block: CsrBlock, file: string, key: string, r0: number): void {
   const { indices, cols, indptr, data } = block;
-  if (indptr[indptr.length - 1] !== data.length) throw new InputError(`indptr disagrees with data length near row ${r0}`, { file, key });
+  if (indptr[indptr.length - 1] !== data.length)
+    throw new InputError(`indptr disagrees with data length near row ${r0}`, { file, key });
   for (let i = 0; i < indices.length; i++) {
     const c = indices[i]!;
-    if (c < 0 || c >= cols) throw new InputError(`column index ${c} out of range [0, ${cols}) near row ${r0}`, { file, key, fix: "the file is corrupt; re-create it" });
+    if (c < 0 || c >= cols)
+      throw new InputError(`column index ${c} out of range [0, ${cols}) near row ${r0}`, {
+        file,
+        key,
+        fix: "the file is corrupt; re-create it",
+      });
   }
 }

@@ -13,7 +13,12 @@ export async function writeBoolObsColumn(store: string, name: string, values: Ui
     const dir = join(store, "obs", name);
     await rm(dir, { recursive: true, force: true });
     const format = (await zarrFormatOf(store)) ?? 2;
-    const w = await createRowWriter(format, dir, { shape: [values.length], chunkRows: Math.max(1, values.length), dtype: "|b1", attrs: { ...ARRAY_ENCODING } });
+    const w = await createRowWriter(format, dir, {
+      shape: [values.length],
+      chunkRows: Math.max(1, values.length),
+      dtype: "|b1",
+      attrs: { ...ARRAY_ENCODING },
+    });
     if (values.length > 0) await w.append(values, values.length);
     await w.finish();
     const attrs = (await readNodeAttrs(format, join(store, "obs"))) ?? {};

@@ -90,7 +90,8 @@ export class ObsmWriter {
       await removeAbandonedTemps(obsmDir, opts.key);
     });
     const tempDir = siblingTempPath(finalDir, "writing");
-    const geometry = format === 3 ? obsmShardRows(opts.chunkRows, opts.nObs) : { shardRows: opts.chunkRows, innerRows: undefined };
+    const geometry =
+      format === 3 ? obsmShardRows(opts.chunkRows, opts.nObs) : { shardRows: opts.chunkRows, innerRows: undefined };
     const array = await createRowWriter(format, tempDir, {
       shape: [opts.nObs, opts.dim],
       chunkRows: geometry.shardRows,
@@ -105,8 +106,10 @@ export class ObsmWriter {
   /** A zeroed, writable view of the next `rows` rows (row-major, `dim` wide). */
   nextRows(rows: number): Float32Array {
     const { dim, nObs } = this.opts;
-    if (this.buffered + rows > this.opts.chunkRows) throw new Error(`a block of ${rows} rows straddles a chunk of ${this.opts.chunkRows}`);
-    if (this.rowsWritten + this.buffered + rows > nObs) throw new Error(`more than ${nObs} rows written to ${this.opts.key}`);
+    if (this.buffered + rows > this.opts.chunkRows)
+      throw new Error(`a block of ${rows} rows straddles a chunk of ${this.opts.chunkRows}`);
+    if (this.rowsWritten + this.buffered + rows > nObs)
+      throw new Error(`more than ${nObs} rows written to ${this.opts.key}`);
     const view = this.buffer.subarray(this.buffered * dim, (this.buffered + rows) * dim);
     view.fill(0);
     return view;
@@ -115,7 +118,8 @@ export class ObsmWriter {
   /** Takes the `rows` rows last lent by `nextRows`. */
   async advance(rows: number): Promise<void> {
     this.buffered += rows;
-    if (this.buffered === this.opts.chunkRows || this.rowsWritten + this.buffered === this.opts.nObs) await this.flush();
+    if (this.buffered === this.opts.chunkRows || this.rowsWritten + this.buffered === this.opts.nObs)
+      await this.flush();
   }
 
   private async flush(): Promise<void> {
@@ -134,7 +138,10 @@ export class ObsmWriter {
     if (this.rowsWritten === this.opts.nObs) await this.array.finish();
     const { store, key, nObs } = this.opts;
     if (this.rowsWritten !== nObs) {
-      throw new ScembedError(`only ${this.rowsWritten} of ${nObs} rows were produced`, { file: store, key: `obsm/${key}` });
+      throw new ScembedError(`only ${this.rowsWritten} of ${nObs} rows were produced`, {
+        file: store,
+        key: `obsm/${key}`,
+      });
     }
     const finalDir = join(store, "obsm", key);
     await withLock(storeLockPath(store), store, async () => {
@@ -162,12 +169,17 @@ async function removeAbandonedTemps(obsmDir: string, key: string): Promise<void>
   for (const name of await readdir(obsmDir)) {
     if (!name.startsWith(`.${key}.writing-`) && !name.startsWith(`.${key}.trash-`)) continue;
     const info = await stat(join(obsmDir, name)).catch(() => undefined);
-    if (info && isAbandoned(name, info.mtimeMs, 3_600_000)) await rm(join(obsmDir, name), { recursive: true, force: true });
+    if (info && isAbandoned(name, info.mtimeMs, 3_600_000))
+      await rm(join(obsmDir, name), { recursive: true, force: true });
   }
 }
 
 async function storeFormat(store: string): Promise<ZarrFormat> {
   const format = await zarrFormatOf(store);
-  if (format === undefined) throw new ScembedError("the output store has no zarr metadata at its root", { file: store, fix: "remove it and run again" });
+  if (format === undefined)
+    throw new ScembedError("the output store has no zarr metadata at its root", {
+      file: store,
+      fix: "remove it and run again",
+    });
   return format;
 }

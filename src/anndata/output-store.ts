@@ -25,14 +25,21 @@ export interface OutputStoreOptions {
   zarrFormat?: ZarrFormat;
 }
 
-export async function ensureOutputStore(input: string, output: string, opts: OutputStoreOptions = {}): Promise<Creation> {
+export async function ensureOutputStore(
+  input: string,
+  output: string,
+  opts: OutputStoreOptions = {},
+): Promise<Creation> {
   await refuseSamePath(input, output);
   await mkdir(dirname(output), { recursive: true });
   return withLock(storeLockPath(output), output, async () => {
     const existing = await stat(output).catch(() => undefined);
     if (existing) {
       if ((await zarrFormatOf(output)) === undefined) {
-        throw new InputError("output path exists but is not a zarr store", { file: output, fix: "remove it or choose another output_dir" });
+        throw new InputError("output path exists but is not a zarr store", {
+          file: output,
+          fix: "remove it or choose another output_dir",
+        });
       }
       return "existing";
     }
@@ -62,7 +69,10 @@ async function refuseSamePath(input: string, output: string): Promise<void> {
   const a = await realpath(input).catch(() => input);
   const b = await realpath(output).catch(() => output);
   if (a === b) {
-    throw new InputError("output would overwrite the input", { file: input, fix: "choose an output_dir different from the input's folder" });
+    throw new InputError("output would overwrite the input", {
+      file: input,
+      fix: "choose an output_dir different from the input's folder",
+    });
   }
 }
 
@@ -71,7 +81,8 @@ async function copyTree(src: string, dest: string): Promise<void> {
   await mkdir(dest, { recursive: true });
   for (const entry of await readdir(src, { withFileTypes: true })) {
     if (entry.name.endsWith(".lock") || /^\.X_.*\.(writing|trash)-/.test(entry.name)) continue;
-    const from = join(src, entry.name), to = join(dest, entry.name);
+    const from = join(src, entry.name),
+      to = join(dest, entry.name);
     if (entry.isDirectory()) await copyTree(from, to);
     else if (entry.isFile()) {
       await copyFile(from, to);

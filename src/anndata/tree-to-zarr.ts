@@ -70,16 +70,34 @@ async function copyArray(node: ArrayNode, dir: string, format: ZarrFormat): Prom
 async function copyScalar(node: ArrayNode, dir: string, format: ZarrFormat, isString: boolean): Promise<void> {
   const value = await node.readAll();
   if (format === 3) {
-    const w = await ZarrV3ArrayWriter.create(dir, { shape: [], chunks: [], dtype: isString ? "|O" : node.dtype, compressor: null, attrs: node.attrs });
+    const w = await ZarrV3ArrayWriter.create(dir, {
+      shape: [],
+      chunks: [],
+      dtype: isString ? "|O" : node.dtype,
+      compressor: null,
+      attrs: node.attrs,
+    });
     await w.writeChunk([], value);
     return;
   }
   if (Array.isArray(value)) {
     const width = Math.max(1, ...value.map((s) => [...s].length));
-    const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: `<U${width}`, compressor: null, attrs: node.attrs });
+    const w = await ZarrArrayWriter.create(dir, {
+      shape: [],
+      chunks: [],
+      dtype: `<U${width}`,
+      compressor: null,
+      attrs: node.attrs,
+    });
     await w.writeChunk([], value);
   } else {
-    const w = await ZarrArrayWriter.create(dir, { shape: [], chunks: [], dtype: node.dtype, compressor: null, attrs: node.attrs });
+    const w = await ZarrArrayWriter.create(dir, {
+      shape: [],
+      chunks: [],
+      dtype: node.dtype,
+      compressor: null,
+      attrs: node.attrs,
+    });
     await w.writeChunk([], value as NumericArray);
   }
 }

@@ -49,7 +49,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 export function intFlag(value: string | boolean | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`--${name} must be a positive integer, got '${value}'`, { key: name });
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ConfigError(`--${name} must be a positive integer, got '${value}'`, { key: name });
   return n;
 }
 

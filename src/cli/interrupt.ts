@@ -16,7 +16,9 @@ export function handleInterrupts(): void {
     process.on(signal, () => {
       if (stopper) return stopper(signal);
       removeOwnTemps();
-      process.stderr.write(`\ninterrupted by ${signal}: this run's temp arrays were removed; complete embeddings are kept, rerun to finish\n`);
+      process.stderr.write(
+        `\ninterrupted by ${signal}: this run's temp arrays were removed; complete embeddings are kept, rerun to finish\n`,
+      );
       process.exit(SIGNAL_EXIT_CODE[signal]);
     });
   }

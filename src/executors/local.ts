@@ -48,7 +48,11 @@ export function localExecutor(opts: LocalOptions = {}): Executor {
     name: "local",
     async run({ sections }, log) {
       const prepared = await runPhase("preparation", sections.embedding_preparation ?? [], log);
-      const embedded = await runPhase("embedding", [...(sections.embedding_cpu ?? []), ...(sections.embedding_gpu ?? [])], log);
+      const embedded = await runPhase(
+        "embedding",
+        [...(sections.embedding_cpu ?? []), ...(sections.embedding_gpu ?? [])],
+        log,
+      );
       if (workers.stopping) throw new InterruptedError(workers.stopping);
       return { reports: [...prepared, ...embedded] };
     },
@@ -61,7 +65,8 @@ async function stopWorkers(workers: Workers, signal: StopSignal, graceMs: number
   const again = workers.stopping !== undefined;
   workers.stopping ??= signal;
   const ended = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-  const all = () => Promise.all([...workers.live].map((c) => (ended(c) ? undefined : new Promise((r) => c.once("exit", r)))));
+  const all = () =>
+    Promise.all([...workers.live].map((c) => (ended(c) ? undefined : new Promise((r) => c.once("exit", r)))));
   for (const c of workers.live) if (!ended(c)) c.kill(again ? "SIGKILL" : signal);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
@@ -81,16 +86,38 @@ async function runTasks(tasks: Task[], log: Logger, opts: LocalOptions, workers:
   const cpuTasks = gpus.length > 0 ? all.filter(({ t }) => !isGpu(t)) : all;
   const cpuWorkers = Math.max(1, Math.min(cpuTasks.length, opts.workers ?? availableParallelism()));
   const gpuSlots = gpus.slice(0, Math.max(1, Math.min(gpuTasks.length, opts.workers ?? gpus.length)));
-  if (gpuTasks.length > 0) log.info(`GPU section: ${gpuSlots.length} worker(s), one per GPU (CUDA_VISIBLE_DEVICES ${gpuSlots.join(", ")})`);
+  if (gpuTasks.length > 0)
+    log.info(`GPU section: ${gpuSlots.length} worker(s), one per GPU (CUDA_VISIBLE_DEVICES ${gpuSlots.join(", ")})`);
   await Promise.all([
-    runPool(cpuTasks, cpuTasks.length > 0 ? Array.from({ length: cpuWorkers }, () => ({})) : [], reports, log, quiet, workers),
-    runPool(gpuTasks, gpuSlots.map((id) => ({ CUDA_VISIBLE_DEVICES: id, SCEMBED_GPU_WORKER: id })), reports, log, quiet, workers),
+    runPool(
+      cpuTasks,
+      cpuTasks.length > 0 ? Array.from({ length: cpuWorkers }, () => ({})) : [],
+      reports,
+      log,
+      quiet,
+      workers,
+    ),
+    runPool(
+      gpuTasks,
+      gpuSlots.map((id) => ({ CUDA_VISIBLE_DEVICES: id, SCEMBED_GPU_WORKER: id })),
+      reports,
+      log,
+      quiet,
+      workers,
+    ),
   ]);
   return reports;
 }
 
 /** runs `tasks` on one worker slot per entry of `slots` (extra environment for its processes) */
-async function runPool(tasks: { t: Task; i: number }[], slots: Record<string, string>[], reports: FileReport[], log: Logger, quiet: boolean, workers: Workers): Promise<void> {
+async function runPool(
+  tasks: { t: Task; i: number }[],
+  slots: Record<string, string>[],
+  reports: FileReport[],
+  log: Logger,
+  quiet: boolean,
+  workers: Workers,
+): Promise<void> {
   let next = 0;
   const loop = async (env: Record<string, string>) => {
     while (next < tasks.length && !workers.stopping) {
@@ -101,7 +128,13 @@ async function runPool(tasks: { t: Task; i: number }[], slots: Record<string, st
   await Promise.all(slots.map(loop));
 }
 
-function runInWorker(task: Task, env: Record<string, string>, log: Logger, quiet: boolean, workers: Workers): Promise<FileReport> {
+function runInWorker(
+  task: Task,
+  env: Record<string, string>,
+  log: Logger,
+  quiet: boolean,
+  workers: Workers,
+): Promise<FileReport> {
   return new Promise((resolve) => {
     const child: ChildProcess = fork(WORKER, [], {
       env: { ...process.env, ...env, SCEMBED_QUIET: quiet ? "1" : "0" },

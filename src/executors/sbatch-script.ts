@@ -35,25 +35,42 @@ export type SlurmSettings = z.output<typeof slurmSettingsSchema>;
  * The settings of one section: the top-level `slurm:` block overlaid with the section's. A wrong
  * value is an error naming the key; an unknown key is a warning (as in sections).
  */
-export function parseSlurmSettings(global: unknown, own: unknown, section: SectionName, memoryGb?: number): { settings: SlurmSettings; warnings: string[] } {
+export function parseSlurmSettings(
+  global: unknown,
+  own: unknown,
+  section: SectionName,
+  memoryGb?: number,
+): { settings: SlurmSettings; warnings: string[] } {
   const warnings: string[] = [];
   const parsed = (value: unknown, key: string) => {
     const r = slurmSettingsSchema.safeParse(value ?? {});
     if (!r.success) {
       const issue = r.error.issues[0]!;
-      throw new ConfigError(issue.message, { key: [key, ...issue.path.map(String)].join("."), fix: `slurm settings take: ${Object.keys(slurmSettingsSchema.shape).join(", ")}` });
+      throw new ConfigError(issue.message, {
+        key: [key, ...issue.path.map(String)].join("."),
+        fix: `slurm settings take: ${Object.keys(slurmSettingsSchema.shape).join(", ")}`,
+      });
     }
-    for (const k of Object.keys((value ?? {}) as object)) if (!(k in slurmSettingsSchema.shape)) warnings.push(`${key}.${k} is not a slurm setting; ignored`);
+    for (const k of Object.keys((value ?? {}) as object))
+      if (!(k in slurmSettingsSchema.shape)) warnings.push(`${key}.${k} is not a slurm setting; ignored`);
     return r.data;
   };
-  const settings: SlurmSettings = { max_concurrent: 10, signal_grace_s: DEFAULT_SIGNAL_GRACE_S, ...parsed(global, "slurm"), ...parsed(own, `${section}.slurm`) };
+  const settings: SlurmSettings = {
+    max_concurrent: 10,
+    signal_grace_s: DEFAULT_SIGNAL_GRACE_S,
+    ...parsed(global, "slurm"),
+    ...parsed(own, `${section}.slurm`),
+  };
   if (!settings.mem && memoryGb) settings.mem = `${memoryGb}G`;
   const limit = settings.time === undefined ? undefined : timeLimitSeconds(settings.time);
   if (limit !== undefined && settings.signal_grace_s && settings.signal_grace_s >= limit) {
-    throw new ConfigError(`signal_grace_s (${settings.signal_grace_s} s) is not shorter than the time limit ${settings.time} (${limit} s)`, {
-      key: `${section}.slurm.signal_grace_s`,
-      fix: "set it to a fraction of the time limit, e.g. a tenth",
-    });
+    throw new ConfigError(
+      `signal_grace_s (${settings.signal_grace_s} s) is not shorter than the time limit ${settings.time} (${limit} s)`,
+      {
+        key: `${section}.slurm.signal_grace_s`,
+        fix: "set it to a fraction of the time limit, e.g. a tenth",
+      },
+    );
   }
   return { settings, warnings };
 }
@@ -96,7 +113,11 @@ export interface ScriptInput {
 /** The sbatch options of a section's array job, in the order the dry run shows them. */
 export function sbatchOptions(s: Omit<ScriptInput, "manifest" | "scembed">): string[] {
   const o = s.settings;
-  const opts = [`--job-name=scembed_${s.section}`, `--array=${s.array}${o.max_concurrent ? `%${o.max_concurrent}` : ""}`, `--output=${s.workflowDir}/${s.section}/slurm_%A_%a.out`];
+  const opts = [
+    `--job-name=scembed_${s.section}`,
+    `--array=${s.array}${o.max_concurrent ? `%${o.max_concurrent}` : ""}`,
+    `--output=${s.workflowDir}/${s.section}/slurm_%A_%a.out`,
+  ];
   if (o.partition) opts.push(`--partition=${o.partition}`);
   if (o.mem) opts.push(`--mem=${o.mem}`);
   if (o.time) opts.push(`--time=${o.time}`);
@@ -123,6 +144,8 @@ export function sbatchScript(s: ScriptInput): string {
   if (s.settings.setup) lines.push(s.settings.setup);
   lines.push(`export SCEMBED_WORKFLOW_DIR=${shellQuote(s.workflowDir)}`);
   if (s.logFormat === "json") lines.push("export SCEMBED_LOG_FORMAT=json");
-  lines.push(`exec ${s.scembed.map(shellQuote).join(" ")} task --manifest ${shellQuote(s.manifest)} -s ${s.section} --index "$SLURM_ARRAY_TASK_ID"`);
+  lines.push(
+    `exec ${s.scembed.map(shellQuote).join(" ")} task --manifest ${shellQuote(s.manifest)} -s ${s.section} --index "$SLURM_ARRAY_TASK_ID"`,
+  );
   return lines.join("\n") + "\n";
 }

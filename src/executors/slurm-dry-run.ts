@@ -11,14 +11,22 @@ import type { PlannedTask, SectionSubmission, Submission } from "./slurm-plan.ts
 import { shellWord } from "./sbatch-script.ts";
 
 export function formatSubmission(s: Submission): string {
-  const lines = [`workflow dir: ${s.workflowDir}`, `manifest:     ${s.manifestPath} (the index → file mapping the tasks read)`];
+  const lines = [
+    `workflow dir: ${s.workflowDir}`,
+    `manifest:     ${s.manifestPath} (the index → file mapping the tasks read)`,
+  ];
   if (s.resume) lines.push("resume: complete tasks are not submitted");
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   for (const sec of s.sections) lines.push("", ...sectionLines(sec));
   if (s.hook) {
-    lines.push("", "# dataset_creation_hook: after the embedding sections", `sbatch --parsable ${dependency(s.hook.dependsOn)} ${shellWord(s.hook.scriptPath)}`);
+    lines.push(
+      "",
+      "# dataset_creation_hook: after the embedding sections",
+      `sbatch --parsable ${dependency(s.hook.dependsOn)} ${shellWord(s.hook.scriptPath)}`,
+    );
   }
-  for (const sec of s.sections.filter((x) => x.array)) lines.push("", `--- ${sec.scriptPath} ---`, sec.script.trimEnd());
+  for (const sec of s.sections.filter((x) => x.array))
+    lines.push("", `--- ${sec.scriptPath} ---`, sec.script.trimEnd());
   if (s.hook) lines.push("", `--- ${s.hook.scriptPath} ---`, s.hook.script.trimEnd());
   return lines.join("\n");
 }
@@ -26,16 +34,28 @@ export function formatSubmission(s: Submission): string {
 function sectionLines(sec: SectionSubmission): string[] {
   const n = sec.tasks.filter((t) => t.submit).length;
   const waits = sec.dependsOn.length ? `, after ${sec.dependsOn.join(" and ")} (afterok)` : "";
-  const lines = [`# ${sec.section}: ${sec.tasks.length} task(s), ${n} submitted${n ? ` as array ${sec.array}` : ""}${waits}`];
+  const lines = [
+    `# ${sec.section}: ${sec.tasks.length} task(s), ${n} submitted${n ? ` as array ${sec.array}` : ""}${waits}`,
+  ];
   if (n > 0) {
     // one option a line, continued with \ : still a command to paste into a shell
     const first = ["sbatch", "--parsable", ...(sec.dependsOn.length ? [dependency(sec.dependsOn)] : [])].join(" ");
-    lines.push(`${sec.section}=$(${first} \\`, ...sec.options.map((o) => `    ${shellWord(o)} \\`), `    ${shellWord(sec.scriptPath)})`);
+    lines.push(
+      `${sec.section}=$(${first} \\`,
+      ...sec.options.map((o) => `    ${shellWord(o)} \\`),
+      `    ${shellWord(sec.scriptPath)})`,
+    );
   }
   const inputs = commonDir(sec.tasks.map((t) => t.input));
   const outputs = commonDir(sec.tasks.map((t) => t.output));
   lines.push(`inputs under ${inputs}, outputs under ${outputs}`);
-  const rows = sec.tasks.map((t) => [String(t.index), relative(inputs, t.input), relative(outputs, t.output), methodsCell(t), t.note]);
+  const rows = sec.tasks.map((t) => [
+    String(t.index),
+    relative(inputs, t.input),
+    relative(outputs, t.output),
+    methodsCell(t),
+    t.note,
+  ]);
   lines.push(...table(["index", "input", "output", "methods (output state)", "action"], rows));
   return lines;
 }

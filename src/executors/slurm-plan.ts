@@ -68,7 +68,8 @@ export async function planSubmission({ config, sections }: WorkflowPlan, opts: S
   // a resumed GPU task that is complete needs no preparation either
   const gpuDone = new Set<string>();
   const states = new Map<Task, MethodOutput[]>();
-  for (const s of SECTION_NAMES) for (const t of s === "embedding_preparation" ? [] : (sections[s] ?? [])) states.set(t, await outputStates(t));
+  for (const s of SECTION_NAMES)
+    for (const t of s === "embedding_preparation" ? [] : (sections[s] ?? [])) states.set(t, await outputStates(t));
   for (const t of sections.embedding_gpu ?? []) if (allComplete(states.get(t)!)) gpuDone.add(t.input);
 
   for (const s of SECTION_NAMES) {
@@ -80,9 +81,28 @@ export async function planSubmission({ config, sections }: WorkflowPlan, opts: S
     const { settings, warnings: w } = parseSlurmSettings(config.slurm, section.slurm, s, section.memory_gb);
     warnings.push(...w);
     const array = arraySpec(indices);
-    const dependsOn: SectionName[] = s === "embedding_gpu" && out.some((o) => o.section === "embedding_preparation" && o.array) ? ["embedding_preparation"] : [];
-    const input = { section: s, workflowDir: wf, manifest: manifestPath, array, settings, scembed: opts.scembed, logFormat: opts.logFormat };
-    out.push({ section: s, tasks: planned, array, options: sbatchOptions(input), dependsOn, script: sbatchScript(input), scriptPath: nextScriptPath(join(wf, s)) });
+    const dependsOn: SectionName[] =
+      s === "embedding_gpu" && out.some((o) => o.section === "embedding_preparation" && o.array)
+        ? ["embedding_preparation"]
+        : [];
+    const input = {
+      section: s,
+      workflowDir: wf,
+      manifest: manifestPath,
+      array,
+      settings,
+      scembed: opts.scembed,
+      logFormat: opts.logFormat,
+    };
+    out.push({
+      section: s,
+      tasks: planned,
+      array,
+      options: sbatchOptions(input),
+      dependsOn,
+      script: sbatchScript(input),
+      scriptPath: nextScriptPath(join(wf, s)),
+    });
   }
   const hook = config.dataset_creation_hook;
   const embedding = out.filter((o) => o.array && o.section !== "embedding_preparation").map((o) => o.section);
@@ -91,7 +111,14 @@ export async function planSubmission({ config, sections }: WorkflowPlan, opts: S
     manifestPath,
     resume: opts.resume,
     sections: out,
-    hook: hook && embedding.length > 0 ? { script: `#!/bin/bash\n#SBATCH --job-name=scembed_hook\n#SBATCH --output=${wf}/hook_%j.out\n${hook}\n`, scriptPath: join(wf, "hook.sbatch"), dependsOn: embedding } : undefined,
+    hook:
+      hook && embedding.length > 0
+        ? {
+            script: `#!/bin/bash\n#SBATCH --job-name=scembed_hook\n#SBATCH --output=${wf}/hook_%j.out\n${hook}\n`,
+            scriptPath: join(wf, "hook.sbatch"),
+            dependsOn: embedding,
+          }
+        : undefined,
     warnings,
   };
 }
@@ -105,7 +132,12 @@ function plannedTask(t: Task, outputs: MethodOutput[] | undefined, gpuDone: Set<
   }
   const complete = allComplete(outputs);
   if (resume && complete) return { ...base, submit: false, note: "not submitted: complete" };
-  if (complete) return { ...base, submit: true, note: t.settings.overwrite ? "recompute (overwrite)" : "submitted; skips its complete outputs" };
+  if (complete)
+    return {
+      ...base,
+      submit: true,
+      note: t.settings.overwrite ? "recompute (overwrite)" : "submitted; skips its complete outputs",
+    };
   const some = outputs.some((o) => o.state === "complete") && !t.settings.overwrite;
   return { ...base, submit: true, note: some ? "run (skips the complete ones)" : "run" };
 }
@@ -124,7 +156,9 @@ export function arrayIndices(spec: string): number[] {
   for (const part of spec.replace(/%\d+$/, "").split(",").filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part.trim());
     if (!m) continue;
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]), step = Number(m[3] ?? 1);
+    const a = Number(m[1]),
+      b = m[2] === undefined ? a : Number(m[2]),
+      step = Number(m[3] ?? 1);
     for (let i = a; i <= b; i += step) out.push(i);
   }
   return out;

@@ -28,11 +28,13 @@ export function jobStates(jobId: string, choice: SourceChoice = "auto"): JobStat
   const notes: string[] = [];
   if (choice === "auto" || choice === "scontrol") {
     const tasks = fromScontrol(jobId, notes);
-    if (tasks.size > 0 || choice === "scontrol") return { jobId, source: "scontrol", tasks, ...(tasks.size ? {} : { note: notes.join("; ") }) };
+    if (tasks.size > 0 || choice === "scontrol")
+      return { jobId, source: "scontrol", tasks, ...(tasks.size ? {} : { note: notes.join("; ") }) };
   }
   if (choice === "auto" || choice === "sacct") {
     const tasks = fromSacct(jobId, notes);
-    if (tasks.size > 0 || choice === "sacct") return { jobId, source: "sacct", tasks, ...(tasks.size ? {} : { note: notes.join("; ") }) };
+    if (tasks.size > 0 || choice === "sacct")
+      return { jobId, source: "sacct", tasks, ...(tasks.size ? {} : { note: notes.join("; ") }) };
   }
   return { jobId, source: "none", tasks: new Map(), note: notes.join("; ") || "not asked" };
 }
@@ -42,7 +44,9 @@ function run(cmd: string, args: string[], notes: string[]): string | undefined {
     return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
-    notes.push(`${cmd}: ${e.code === "ENOENT" ? "not installed here" : (e.stderr ?? String(err)).trim().split("\n")[0]}`);
+    notes.push(
+      `${cmd}: ${e.code === "ENOENT" ? "not installed here" : (e.stderr ?? String(err)).trim().split("\n")[0]}`,
+    );
     return undefined;
   }
 }

@@ -48,14 +48,24 @@ export function slurmExecutor(opts: SlurmOptions): Executor {
     name: "slurm",
     async run(plan, log) {
       const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "_").slice(0, 15);
-      const workflowDir = resolve(opts.workflowDir ?? plan.config.workflow_dir ?? join("outputs", stamp.slice(0, 8), `workflow_${stamp}`));
+      const workflowDir = resolve(
+        opts.workflowDir ?? plan.config.workflow_dir ?? join("outputs", stamp.slice(0, 8), `workflow_${stamp}`),
+      );
       const scembed = opts.scembed ?? [process.execPath, packagePath("bin", "scembed.js")];
-      const submission = await planSubmission(plan, { workflowDir, resume: opts.resume ?? false, scembed, logFormat: opts.logFormat });
+      const submission = await planSubmission(plan, {
+        workflowDir,
+        resume: opts.resume ?? false,
+        scembed,
+        logFormat: opts.logFormat,
+      });
       for (const w of submission.warnings) log.warn(`config: ${w}`);
       if (opts.dryRun) return { reports: [], plan: formatSubmission(submission) };
       writeManifest(submission, plan.sections);
       const jobs = submit(submission, log);
-      const lines = jobs.map((j) => `${new Date().toISOString()}\t${opts.resume ? "resume" : "submit"}\t${j.section}\tjob ${j.jobId}\tarray ${j.array || "-"}${j.dependency ? `\t${j.dependency}` : ""}\t${j.script}\n`);
+      const lines = jobs.map(
+        (j) =>
+          `${new Date().toISOString()}\t${opts.resume ? "resume" : "submit"}\t${j.section}\tjob ${j.jobId}\tarray ${j.array || "-"}${j.dependency ? `\t${j.dependency}` : ""}\t${j.script}\n`,
+      );
       appendFileSync(join(workflowDir, "master.log"), lines.join(""));
       const jobsPath = join(workflowDir, "jobs.json");
       const previous = existsSync(jobsPath) ? (JSON.parse(readFileSync(jobsPath, "utf8")) as SubmittedJob[]) : [];
@@ -78,14 +88,20 @@ function writeManifest(s: Submission, sections: Manifest["sections"]): void {
       const before = old.sections[name as SectionName] ?? [];
       const moved = tasks.find((t, i) => before[i] && (before[i]!.input !== t.input || before[i]!.output !== t.output));
       if (moved || (before.length > 0 && before.length !== tasks.length)) {
-        throw new ConfigError(`the inputs of ${name} changed since this workflow was submitted${moved ? ` (task ${moved.index} is now ${moved.input})` : ""}`, {
-          file: s.manifestPath,
-          fix: "start a new workflow dir (leave out --workflow-dir / --resume), or restore the inputs",
-        });
+        throw new ConfigError(
+          `the inputs of ${name} changed since this workflow was submitted${moved ? ` (task ${moved.index} is now ${moved.input})` : ""}`,
+          {
+            file: s.manifestPath,
+            fix: "start a new workflow dir (leave out --workflow-dir / --resume), or restore the inputs",
+          },
+        );
       }
     }
   }
-  writeFileSync(s.manifestPath, JSON.stringify({ createdAt: new Date().toISOString(), sections } satisfies Manifest, null, 1));
+  writeFileSync(
+    s.manifestPath,
+    JSON.stringify({ createdAt: new Date().toISOString(), sections } satisfies Manifest, null, 1),
+  );
 }
 
 function submit(s: Submission, log: Logger): SubmittedJob[] {
@@ -105,16 +121,27 @@ function submit(s: Submission, log: Logger): SubmittedJob[] {
   if (s.hook) {
     writeFileSync(s.hook.scriptPath, s.hook.script);
     const dependency = `afterok:${s.hook.dependsOn.map((d) => ids.get(d)).join(":")}`;
-    jobs.push({ section: "hook", jobId: sbatch([`--dependency=${dependency}`, s.hook.scriptPath]), array: "", dependency, script: s.hook.scriptPath });
+    jobs.push({
+      section: "hook",
+      jobId: sbatch([`--dependency=${dependency}`, s.hook.scriptPath]),
+      array: "",
+      dependency,
+      script: s.hook.scriptPath,
+    });
   }
   return jobs;
 }
 
 function sbatch(args: string[]): string {
   try {
-    return execFileSync("sbatch", ["--parsable", ...args], { encoding: "utf8" }).trim().split(";")[0]!;
+    return execFileSync("sbatch", ["--parsable", ...args], { encoding: "utf8" })
+      .trim()
+      .split(";")[0]!;
   } catch (err) {
     const e = err as { stderr?: string; code?: string };
-    throw new ConfigError(`sbatch failed: ${e.code === "ENOENT" ? "sbatch is not installed here" : (e.stderr ?? String(err)).trim()}`, { fix: "run on a SLURM login node, or use --executor local" });
+    throw new ConfigError(
+      `sbatch failed: ${e.code === "ENOENT" ? "sbatch is not installed here" : (e.stderr ?? String(err)).trim()}`,
+      { fix: "run on a SLURM login node, or use --executor local" },
+    );
   }
 }

@@ -72,7 +72,10 @@ export async function recordTask(
     results: report.results.map(({ error: _error, ...rest }) => rest),
   };
   await writeJsonAtomic(recordPath(workflowDir, task.section, task.index), record);
-  if (rebuild) await withLock(join(workflowDir, "summary.json.lock"), workflowDir, () => writeSummary(workflowDir, summarize(readRecords(workflowDir).map(asReport))));
+  if (rebuild)
+    await withLock(join(workflowDir, "summary.json.lock"), workflowDir, () =>
+      writeSummary(workflowDir, summarize(readRecords(workflowDir).map(asReport))),
+    );
 }
 
 export function readRecords(workflowDir: string): TaskRecord[] {

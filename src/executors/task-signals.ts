@@ -34,7 +34,10 @@ export interface InterruptibleOptions {
  * their next step, and the file loop aborts the writers of the methods they stop) and returns
  * after at most `settleMs` with what it has.
  */
-export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>, opts: InterruptibleOptions): Promise<{ value?: T; interrupted?: Interruption }> {
+export async function interruptible<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  opts: InterruptibleOptions,
+): Promise<{ value?: T; interrupted?: Interruption }> {
   const signals = opts.signals ?? ["SIGTERM", "SIGINT"];
   const controller = new AbortController();
   let handler: (signal: NodeJS.Signals) => void = () => {};
@@ -42,8 +45,14 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
     handler = (signal) => {
       for (const s of signals) process.off(s, handler);
       const at = new Date().toISOString();
-      opts.log.warn(`${signal}: interrupted (SLURM's time limit is near, or the job was preempted); stopping this task`);
-      controller.abort(new InterruptedError(signal === "SIGINT" ? "SIGINT" : "SIGTERM", `interrupted by ${signal} at ${at}`, { fix: "run it again: scembed run … --resume (or the same embed command)" }));
+      opts.log.warn(
+        `${signal}: interrupted (SLURM's time limit is near, or the job was preempted); stopping this task`,
+      );
+      controller.abort(
+        new InterruptedError(signal === "SIGINT" ? "SIGINT" : "SIGTERM", `interrupted by ${signal} at ${at}`, {
+          fix: "run it again: scembed run … --resume (or the same embed command)",
+        }),
+      );
       resolve({ signal, at });
     };
   });
@@ -53,7 +62,10 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
     const first = await Promise.race([running, signalled.then((interrupted) => ({ interrupted }))]);
     if (!("interrupted" in first)) return first;
     let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([running, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), opts.settleMs ?? 3_000)))]);
+    const settled = await Promise.race([
+      running,
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), opts.settleMs ?? 3_000))),
+    ]);
     clearTimeout(timer);
     return { ...settled, interrupted: first.interrupted };
   } finally {
@@ -66,19 +78,44 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
  * method complete on disk is written, every other one interrupted (not failed: `--resume` runs
  * it again).
  */
-export async function interruptedReport(task: Task, report: FileReport | undefined, i: Interruption, label = taskLabel(task)): Promise<FileReport> {
+export async function interruptedReport(
+  task: Task,
+  report: FileReport | undefined,
+  i: Interruption,
+  label = taskLabel(task),
+): Promise<FileReport> {
   // what ended before the signal stays, failures included; what the signal stopped is interrupted
-  const stopped = (r: MethodResult) => r.status === "interrupted" || (r.status === "failed" && (r.error instanceof InterruptedError || r.error?.name === "AbortError"));
+  const stopped = (r: MethodResult) =>
+    r.status === "interrupted" ||
+    (r.status === "failed" && (r.error instanceof InterruptedError || r.error?.name === "AbortError"));
   const kept = new Map((report?.results ?? []).filter((r) => !stopped(r)).map((r) => [r.method, r]));
   const states = task.settings.prepareOnly ? [] : await outputStates(task).catch(() => []);
   const results = task.settings.methods.map((m): MethodResult => {
     const done = kept.get(m);
     if (done) return done;
-    if (states.find((s) => s.method === m)?.state === "complete") return { method: m, key: obsmKey(m), status: "written", detail: "complete on disk (the task was then interrupted)" };
-    return { method: m, key: obsmKey(m), status: "interrupted", detail: `${i.signal} at ${i.at}; run again with --resume` };
+    if (states.find((s) => s.method === m)?.state === "complete")
+      return {
+        method: m,
+        key: obsmKey(m),
+        status: "written",
+        detail: "complete on disk (the task was then interrupted)",
+      };
+    return {
+      method: m,
+      key: obsmKey(m),
+      status: "interrupted",
+      detail: `${i.signal} at ${i.at}; run again with --resume`,
+    };
   });
   const nObs = report?.nObs || (await cellCount(task.input));
-  return { input: task.input, output: task.output, nObs, results, task: report?.task ?? label, ...(report?.seconds ? { seconds: report.seconds } : {}) };
+  return {
+    input: task.input,
+    output: task.output,
+    nObs,
+    results,
+    task: report?.task ?? label,
+    ...(report?.seconds ? { seconds: report.seconds } : {}),
+  };
 }
 
 async function cellCount(path: string): Promise<number> {

@@ -55,7 +55,10 @@ export async function workflowStatus(workflowDir: string, opts: StatusOptions = 
   const wf = resolve(workflowDir);
   const manifestPath = join(wf, "manifest.json");
   if (!existsSync(manifestPath)) {
-    throw new ConfigError("no manifest.json: not a workflow directory", { file: wf, fix: "pass the directory printed by `scembed run --executor slurm` (or `run --workflow-dir D`)" });
+    throw new ConfigError("no manifest.json: not a workflow directory", {
+      file: wf,
+      fix: "pass the directory printed by `scembed run --executor slurm` (or `run --workflow-dir D`)",
+    });
   }
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
   const jobsPath = join(wf, "jobs.json");
@@ -72,15 +75,32 @@ export async function workflowStatus(workflowDir: string, opts: StatusOptions = 
     if (!tasks?.length) continue;
     const own = (jobs ?? []).filter((j) => j.section === name);
     const states = own.map((j) => ({ job: j, states: jobStates(j.jobId, opts.source) }));
-    const section: SectionStatus = { section: name, jobs: states.map(({ job, states: s }) => ({ jobId: job.jobId, array: job.array, source: s.source, ...(s.note ? { note: s.note } : {}) })), tasks: [] };
+    const section: SectionStatus = {
+      section: name,
+      jobs: states.map(({ job, states: s }) => ({
+        jobId: job.jobId,
+        array: job.array,
+        source: s.source,
+        ...(s.note ? { note: s.note } : {}),
+      })),
+      tasks: [],
+    };
     for (const t of tasks) {
       const latest = states.filter(({ job }) => arrayIndices(job.array).includes(t.index)).at(-1);
       const st = latest?.states.tasks.get(t.index);
-      const slurm = latest ? { jobId: `${latest.job.jobId}_${t.index}`, state: st?.state ?? "UNKNOWN", ...(st?.exitCode ? { exitCode: st.exitCode } : {}), source: latest.states.source } : null;
+      const slurm = latest
+        ? {
+            jobId: `${latest.job.jobId}_${t.index}`,
+            state: st?.state ?? "UNKNOWN",
+            ...(st?.exitCode ? { exitCode: st.exitCode } : {}),
+            source: latest.states.source,
+          }
+        : null;
       const lastRun = summarizeRecord(records.get(`${name}#${t.index}`));
       const outs = t.settings.prepareOnly ? null : await outputStates(t);
       for (const o of outs ?? []) outputs[o.state] = (outputs[o.state] ?? 0) + 1;
-      const bad = FAILED_STATES.test(slurm?.state ?? "") || lastRun?.status === "failed" || lastRun?.status === "interrupted";
+      const bad =
+        FAILED_STATES.test(slurm?.state ?? "") || lastRun?.status === "failed" || lastRun?.status === "interrupted";
       const done = outs ? allComplete(outs) : gpuDone.has(t.input);
       if (bad && !done) failed = true;
       section.tasks.push({ index: t.index, input: t.input, output: t.output, slurm, lastRun, outputs: outs });
@@ -88,7 +108,14 @@ export async function workflowStatus(workflowDir: string, opts: StatusOptions = 
     sections.push(section);
   }
   const errorsPath = join(wf, "errors.log");
-  return { workflowDir: wf, executor: jobs ? "slurm" : "local", sections, outputs, failed, errors: existsSync(errorsPath) ? readFileSync(errorsPath, "utf8") : "" };
+  return {
+    workflowDir: wf,
+    executor: jobs ? "slurm" : "local",
+    sections,
+    outputs,
+    failed,
+    errors: existsSync(errorsPath) ? readFileSync(errorsPath, "utf8") : "",
+  };
 }
 
 function summarizeRecord(r: TaskRecord | undefined): TaskStatus["lastRun"] {

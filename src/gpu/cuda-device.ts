@@ -14,7 +14,11 @@ import { MemoryPool } from "./memory-pool.ts";
 import { nvrtcCompiler } from "./nvrtc.ts";
 
 class CudaTensor implements DTensor {
-  constructor(readonly shape: readonly number[], readonly ptr: DevicePtr, readonly size: number) {}
+  constructor(
+    readonly shape: readonly number[],
+    readonly ptr: DevicePtr,
+    readonly size: number,
+  ) {}
   get length(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
@@ -43,7 +47,11 @@ export class CudaDevice implements Device {
     this.blas = new CublasLt(libs.cublasLt, this.driver);
     this.kernels = new KernelSet(this.driver, nvrtcCompiler(libs.nvrtc));
     const [maj, min] = this.driver.info.computeCapability;
-    if (maj < 8) throw new CudaUnavailable(`${this.driver.info.name} (compute capability ${maj}.${min}) has no bf16 tensor cores`, { fix: "the CUDA device needs compute capability 8.0 or newer (A100, H100, L4, RTX 30xx on); use device: cpu" });
+    if (maj < 8)
+      throw new CudaUnavailable(
+        `${this.driver.info.name} (compute capability ${maj}.${min}) has no bf16 tensor cores`,
+        { fix: "the CUDA device needs compute capability 8.0 or newer (A100, H100, L4, RTX 30xx on); use device: cpu" },
+      );
     this.name = `cuda:${ordinal} (${this.driver.info.name})`;
   }
 
@@ -98,27 +106,67 @@ export class CudaDevice implements Device {
     this.timed("embed", () => {
       const H = last(word);
       this.withInts(ids, (idPtr) => {
-        this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [p(idPtr), p(word), p(pos), p(type0), p(out), i32(T), i32(H)]);
+        this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [
+          p(idPtr),
+          p(word),
+          p(pos),
+          p(type0),
+          p(out),
+          i32(T),
+          i32(H),
+        ]);
       });
     });
   }
 
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
     this.timed(residual ? "add+layerNorm" : "layerNorm", () => {
-      const H = last(x), rows = cells(x) / H;
-      if (H % 8 !== 0 || H > 2048) throw new CudaUnavailable(`hidden size ${H} is not supported by the CUDA LayerNorm (a multiple of 8, at most 2048)`, { fix: "use device: cpu for this model" });
+      const H = last(x),
+        rows = cells(x) / H;
+      if (H % 8 !== 0 || H > 2048)
+        throw new CudaUnavailable(
+          `hidden size ${H} is not supported by the CUDA LayerNorm (a multiple of 8, at most 2048)`,
+          { fix: "use device: cpu for this model" },
+        );
       const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
-      this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [p(x), p(residual ? residual : 0n), p(gamma), p(beta), p(out), i32(rows), i32(H), f32(eps)]);
+      this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [
+        p(x),
+        p(residual ? residual : 0n),
+        p(gamma),
+        p(beta),
+        p(out),
+        i32(rows),
+        i32(H),
+        f32(eps),
+      ]);
     });
   }
 
   linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void {
     this.timed(`linear ${W.shape[0]}×${last(x)}${act ? ` ${act}` : ""}`, () => {
-      const inF = last(x), outF = W.shape[0]!, N = cells(x) / inF;
-      this.blas.linear((x as CudaTensor).ptr, (W as CudaTensor).ptr, (bias as CudaTensor).ptr, (out as CudaTensor).ptr, N, inF, outF, act === "relu");
+      const inF = last(x),
+        outF = W.shape[0]!,
+        N = cells(x) / inF;
+      this.blas.linear(
+        (x as CudaTensor).ptr,
+        (W as CudaTensor).ptr,
+        (bias as CudaTensor).ptr,
+        (out as CudaTensor).ptr,
+        N,
+        inF,
+        outF,
+        act === "relu",
+      );
       if (act === "gelu") {
         const n2 = cells(out) / 2;
-        this.driver.launch("gelu", this.kernels.get("activation.cu", "gelu"), [Math.min(65535, Math.ceil(n2 / 256)), 1, 1], [256, 1, 1], 0, [p(out), { u64: BigInt(n2) }]);
+        this.driver.launch(
+          "gelu",
+          this.kernels.get("activation.cu", "gelu"),
+          [Math.min(65535, Math.ceil(n2 / 256)), 1, 1],
+          [256, 1, 1],
+          0,
+          [p(out), { u64: BigInt(n2) }],
+        );
       }
     });
   }
@@ -127,11 +175,22 @@ export class CudaDevice implements Device {
     this.timed("attention", () => {
       const [B, T, H] = out.shape as [number, number, number];
       const D = H / heads;
-      if (D % 16 !== 0 || H % 8 !== 0) throw new CudaUnavailable(`attention head width ${D} is not supported by the CUDA attention (a multiple of 16)`, { fix: "use device: cpu for this model" });
+      if (D % 16 !== 0 || H % 8 !== 0)
+        throw new CudaUnavailable(
+          `attention head width ${D} is not supported by the CUDA attention (a multiple of 16)`,
+          { fix: "use device: cpu for this model" },
+        );
       const BQ = ATTENTION_BQ;
       const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
       this.withInts(lengths, (len) => {
-        this.driver.launch("attention", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [2 * BQ, 1, 1], 0, [p(qkv), p(len), p(out), i32(T), i32(H), f32(Math.LOG2E / Math.sqrt(D))]);
+        this.driver.launch("attention", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [2 * BQ, 1, 1], 0, [
+          p(qkv),
+          p(len),
+          p(out),
+          i32(T),
+          i32(H),
+          f32(Math.LOG2E / Math.sqrt(D)),
+        ]);
       });
     });
   }
@@ -140,14 +199,32 @@ export class CudaDevice implements Device {
     this.timed("pool", () => {
       const [B, T, H] = x.shape as [number, number, number];
       const fn = this.kernels.get("pool.cu", "mean_pool");
-      this.withInts(from, (f) => this.withInts(to, (e) => this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(f), p(e), p(out), i32(T), i32(H)])));
+      this.withInts(from, (f) =>
+        this.withInts(to, (e) =>
+          this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [
+            p(x),
+            p(f),
+            p(e),
+            p(out),
+            i32(T),
+            i32(H),
+          ]),
+        ),
+      );
     });
   }
 
   firstTokenPool(x: DTensor, out: DTensor): void {
     this.timed("pool", () => {
       const [B, T, H] = x.shape as [number, number, number];
-      this.driver.launch("first_token_pool", this.kernels.get("pool.cu", "first_token_pool"), [B, 1, 1], [Math.min(256, H), 1, 1], 0, [p(x), p(out), i32(T), i32(H)]);
+      this.driver.launch(
+        "first_token_pool",
+        this.kernels.get("pool.cu", "first_token_pool"),
+        [B, 1, 1],
+        [Math.min(256, H), 1, 1],
+        0,
+        [p(x), p(out), i32(T), i32(H)],
+      );
     });
   }
 }

@@ -29,11 +29,15 @@ export const LIBRARIES: LibrarySpec[] = [
 export function searchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs: string[] = [];
   if (env["SCEMBED_CUDA_LIB_DIR"]) dirs.push(...env["SCEMBED_CUDA_LIB_DIR"].split(":"));
-  for (const home of [env["CUDA_HOME"], env["CUDA_PATH"]]) if (home) dirs.push(join(home, "lib64"), join(home, "targets/x86_64-linux/lib"));
+  for (const home of [env["CUDA_HOME"], env["CUDA_PATH"]])
+    if (home) dirs.push(join(home, "lib64"), join(home, "targets/x86_64-linux/lib"));
   if (env["LD_LIBRARY_PATH"]) dirs.push(...env["LD_LIBRARY_PATH"].split(":"));
   dirs.push("/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib");
   try {
-    for (const d of readdirSync("/usr/local").filter((n) => n.startsWith("cuda-")).sort().reverse()) {
+    for (const d of readdirSync("/usr/local")
+      .filter((n) => n.startsWith("cuda-"))
+      .sort()
+      .reverse()) {
       dirs.push(join("/usr/local", d, "lib64"), join("/usr/local", d, "targets/x86_64-linux/lib"));
     }
   } catch {
@@ -46,7 +50,8 @@ export function searchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
 /** Candidate paths for one library, most specific first; bare names last (the loader's own search). */
 export function candidates(spec: LibrarySpec, env: NodeJS.ProcessEnv = process.env): string[] {
   const found: string[] = [];
-  for (const dir of searchDirs(env)) for (const name of spec.names) if (existsSync(join(dir, name))) found.push(join(dir, name));
+  for (const dir of searchDirs(env))
+    for (const name of spec.names) if (existsSync(join(dir, name))) found.push(join(dir, name));
   return [...found, ...spec.names];
 }
 

@@ -57,14 +57,23 @@ export class CudaDriver {
       cuEventElapsedTime: "int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)",
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
     };
-    this.fn = Object.fromEntries(Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]));
+    this.fn = Object.fromEntries(
+      Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]),
+    );
     check("cuInit", this.fn["cuInit"]!(0));
     const count = checkOut("cuDeviceGetCount", (o) => this.fn["cuDeviceGetCount"]!(o)) as number;
-    if (ordinal >= count) throw new CudaError("cuDeviceGet", 101, "CUDA_ERROR_INVALID_DEVICE", `only ${count} CUDA device(s) are visible; check CUDA_VISIBLE_DEVICES`);
+    if (ordinal >= count)
+      throw new CudaError(
+        "cuDeviceGet",
+        101,
+        "CUDA_ERROR_INVALID_DEVICE",
+        `only ${count} CUDA device(s) are visible; check CUDA_VISIBLE_DEVICES`,
+      );
     const dev = checkOut("cuDeviceGet", (o) => this.fn["cuDeviceGet"]!(o, ordinal)) as number;
     const nameBuf = Buffer.alloc(256);
     check("cuDeviceGetName", this.fn["cuDeviceGetName"]!(nameBuf, 256, dev));
-    const attr = (a: number) => checkOut("cuDeviceGetAttribute", (o) => this.fn["cuDeviceGetAttribute"]!(o, a, dev)) as number;
+    const attr = (a: number) =>
+      checkOut("cuDeviceGetAttribute", (o) => this.fn["cuDeviceGetAttribute"]!(o, a, dev)) as number;
     this.info = {
       ordinal,
       name: nameBuf.toString("utf8", 0, nameBuf.indexOf(0)),
@@ -95,7 +104,8 @@ export class CudaDriver {
     check("cuMemFree_v2", this.fn["cuMemFree"]!(ptr));
   }
   memInfo(): { free: number; total: number } {
-    const f: unknown[] = [null], t: unknown[] = [null];
+    const f: unknown[] = [null],
+      t: unknown[] = [null];
     check("cuMemGetInfo_v2", this.fn["cuMemGetInfo"]!(f, t));
     return { free: Number(f[0]), total: Number(t[0]) };
   }
@@ -118,14 +128,36 @@ export class CudaDriver {
     return checkOut(`cuModuleGetFunction(${name})`, (o) => this.fn["cuModuleGetFunction"]!(o, module, name));
   }
 
-  launch(name: string, fn: unknown, grid: [number, number, number], block: [number, number, number], smem: number, args: KernelArg[]): void {
+  launch(
+    name: string,
+    fn: unknown,
+    grid: [number, number, number],
+    block: [number, number, number],
+    smem: number,
+    args: KernelArg[],
+  ): void {
     if (args.length > MAX_ARGS) throw new Error(`${name}: more than ${MAX_ARGS} kernel arguments`);
     args.forEach((a, i) => {
       if ("u64" in a) this.argView.setBigUint64(i * 8, a.u64, true);
       else if ("i32" in a) this.argView.setInt32(i * 8, a.i32, true);
       else this.argView.setFloat32(i * 8, a.f32, true);
     });
-    check(`cuLaunchKernel(${name})`, this.fn["cuLaunchKernel"]!(fn, grid[0], grid[1], grid[2], block[0], block[1], block[2], smem, this.stream, this.argPtrs, null));
+    check(
+      `cuLaunchKernel(${name})`,
+      this.fn["cuLaunchKernel"]!(
+        fn,
+        grid[0],
+        grid[1],
+        grid[2],
+        block[0],
+        block[1],
+        block[2],
+        smem,
+        this.stream,
+        this.argPtrs,
+        null,
+      ),
+    );
   }
 
   /** milliseconds the stream spends on `work` (events around it) */

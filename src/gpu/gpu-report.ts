@@ -20,7 +20,12 @@ export async function gpuReport(): Promise<GpuReport> {
     return {
       libraries,
       gpus,
-      device: { name: device.info.name, computeCapability: device.info.computeCapability.join("."), memoryGiB: mem.total / 2 ** 30, freeGiB: mem.free / 2 ** 30 },
+      device: {
+        name: device.info.name,
+        computeCapability: device.info.computeCapability.join("."),
+        memoryGiB: mem.total / 2 ** 30,
+        freeGiB: mem.free / 2 ** 30,
+      },
     };
   } catch (e) {
     return { gpus, error: (e as Error).message };

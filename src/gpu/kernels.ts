@@ -13,7 +13,10 @@ export class KernelSet {
   private readonly modules = new Map<string, unknown>();
   private readonly prelude: string;
 
-  constructor(private readonly driver: CudaDriver, private readonly compiler: Compiler) {
+  constructor(
+    private readonly driver: CudaDriver,
+    private readonly compiler: Compiler,
+  ) {
     this.prelude = readFileSync(packagePath("src/gpu/kernels/common.cuh"), "utf8");
   }
 
@@ -23,7 +26,11 @@ export class KernelSet {
     if (!m) {
       const [major, minor] = this.driver.info.computeCapability;
       const source = `${this.prelude}\n${readFileSync(packagePath("src/gpu/kernels", file), "utf8")}`;
-      const options = [`--gpu-architecture=sm_${major}${minor}`, "--std=c++17", ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`)];
+      const options = [
+        `--gpu-architecture=sm_${major}${minor}`,
+        "--std=c++17",
+        ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
+      ];
       m = this.driver.loadModule(compileCached(this.compiler, source, file, options));
       this.modules.set(key, m);
     }

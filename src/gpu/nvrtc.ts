@@ -22,7 +22,9 @@ export function kernelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function nvrtcCompiler(lib: IKoffiLib): Compiler {
   const f = {
     version: lib.func("int nvrtcVersion(_Out_ int *major, _Out_ int *minor)"),
-    create: lib.func("int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, void *headers, void *includeNames)"),
+    create: lib.func(
+      "int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, void *headers, void *includeNames)",
+    ),
     compile: lib.func("int nvrtcCompileProgram(void *prog, int numOptions, const char **options)"),
     logSize: lib.func("int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *size)"),
     log: lib.func("int nvrtcGetProgramLog(void *prog, _Out_ uint8_t *log)"),
@@ -31,14 +33,20 @@ export function nvrtcCompiler(lib: IKoffiLib): Compiler {
     destroy: lib.func("int nvrtcDestroyProgram(_Inout_ void **prog)"),
   };
   /** a buffer filled by `get` after `getSize` said how large it must be */
-  const sized = (what: string, prog: unknown, getSize: (prog: unknown, size: number[]) => number, get: (prog: unknown, buf: Buffer) => number) => {
+  const sized = (
+    what: string,
+    prog: unknown,
+    getSize: (prog: unknown, size: number[]) => number,
+    get: (prog: unknown, buf: Buffer) => number,
+  ) => {
     const size: number[] = [0];
     check(`nvrtcGet${what}Size`, getSize(prog, size));
     const buf = Buffer.alloc(Number(size[0]));
     check(`nvrtcGet${what}`, get(prog, buf));
     return buf;
   };
-  const major: number[] = [0], minor: number[] = [0];
+  const major: number[] = [0],
+    minor: number[] = [0];
   check("nvrtcVersion", f.version(major, minor));
   return {
     version: `${major[0]}.${minor[0]}`,
@@ -60,8 +68,17 @@ export function nvrtcCompiler(lib: IKoffiLib): Compiler {
 }
 
 /** The compiled image of `source` for `arch`, from the disk cache or freshly compiled. */
-export function compileCached(compiler: Compiler, source: string, name: string, options: string[], cacheDir = kernelCacheDir()): Uint8Array {
-  const key = createHash("sha256").update(JSON.stringify([compiler.version, name, options, source])).digest("hex").slice(0, 32);
+export function compileCached(
+  compiler: Compiler,
+  source: string,
+  name: string,
+  options: string[],
+  cacheDir = kernelCacheDir(),
+): Uint8Array {
+  const key = createHash("sha256")
+    .update(JSON.stringify([compiler.version, name, options, source]))
+    .digest("hex")
+    .slice(0, 32);
   const path = join(cacheDir, `${name.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${key}.cubin`);
   if (existsSync(path)) return readFileSync(path);
   const image = compiler.compile(source, name, options);

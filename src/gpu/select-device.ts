@@ -33,23 +33,41 @@ let cuda: Promise<CudaDevice> | undefined;
 type Opener = () => Promise<{ device: CudaDevice; paths: Record<string, string> }>;
 
 /** Opens the device, retrying transient CUDA errors after the policy's pauses; others throw at once. */
-export async function openWithRetry(log: Logger, retry: RetryPolicy, sleep: (s: number) => Promise<void>, open: Opener = () => openCudaDevice()): Promise<CudaDevice> {
+export async function openWithRetry(
+  log: Logger,
+  retry: RetryPolicy,
+  sleep: (s: number) => Promise<void>,
+  open: Opener = () => openCudaDevice(),
+): Promise<CudaDevice> {
   for (let attempt = 1; ; attempt++) {
     try {
       const { device, paths } = await open();
       const { name, computeCapability: cc, driverVersion, pciBusId } = device.info;
-      log.info(`CUDA device ${name} (PCI ${pciBusId}, compute capability ${cc.join(".")}, driver API ${driverVersion}); libraries: ${Object.entries(paths).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+      log.info(
+        `CUDA device ${name} (PCI ${pciBusId}, compute capability ${cc.join(".")}, driver API ${driverVersion}); libraries: ${Object.entries(
+          paths,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
+      );
       return device;
     } catch (e) {
       if (!(e instanceof CudaError && e.transient) || attempt >= retry.attempts) throw e;
       const delay = retry.delaysS[Math.min(attempt - 1, retry.delaysS.length - 1)] ?? 0;
-      log.warn(`CUDA initialization failed (${e.message.split("\n")[0]}); try ${attempt + 1} of ${retry.attempts} in ${delay} s`);
+      log.warn(
+        `CUDA initialization failed (${e.message.split("\n")[0]}); try ${attempt + 1} of ${retry.attempts} in ${delay} s`,
+      );
       await sleep(delay);
     }
   }
 }
 
-export async function selectDevice(choice: DeviceChoice, log: Logger, retry = DEFAULT_RETRY, sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000))): Promise<Device> {
+export async function selectDevice(
+  choice: DeviceChoice,
+  log: Logger,
+  retry = DEFAULT_RETRY,
+  sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)),
+): Promise<Device> {
   if (choice === "cpu") return cpuDevice();
   cuda ??= openWithRetry(log, retry, sleep);
   try {
@@ -57,7 +75,9 @@ export async function selectDevice(choice: DeviceChoice, log: Logger, retry = DE
   } catch (e) {
     cuda = undefined;
     if (choice === "cuda") throw e;
-    log.warn(`no usable CUDA device, running on the CPU (slow for real models): ${(e as Error).message.split("\n")[0]}`);
+    log.warn(
+      `no usable CUDA device, running on the CPU (slow for real models): ${(e as Error).message.split("\n")[0]}`,
+    );
     return cpuDevice();
   }
 }

@@ -10,7 +10,10 @@ import { openFirst } from "./koffi.ts";
 export function visibleGpus(env: NodeJS.ProcessEnv = process.env): string[] {
   const listed = env["CUDA_VISIBLE_DEVICES"];
   if (listed !== undefined) {
-    const ids = listed.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const ids = listed
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     const stop = ids.findIndex((s) => s.startsWith("-"));
     return stop === -1 ? ids : ids.slice(0, stop);
   }

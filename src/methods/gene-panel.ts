@@ -13,7 +13,10 @@ import type { EmbeddingMethod } from "./method.ts";
 const LOW_OVERLAP_WARNING = 0.5;
 
 export function readGeneList(path: string): string[] {
-  return readFileSync(path, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  return readFileSync(path, "utf8")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
 }
 
 export function shippedGeneList(name: string): string {
@@ -35,7 +38,11 @@ const options = z.object({
   ensembl_col: ensemblColumn,
 });
 
-export function genePanelMethod(name: string, listFile: string, description: string): EmbeddingMethod<z.output<typeof options>, "lognorm"> {
+export function genePanelMethod(
+  name: string,
+  listFile: string,
+  description: string,
+): EmbeddingMethod<z.output<typeof options>, "lognorm"> {
   const list = readGeneList(listFile);
   return {
     name,
@@ -49,7 +56,10 @@ export function genePanelMethod(name: string, listFile: string, description: str
       try {
         const { ids, source } = await ensemblIds(reader);
         const present = panelColumns(list, ids).filter((c) => c >= 0).length;
-        return { ready: present > 0, detail: `${present}/${list.length} genes present (${((100 * present) / list.length).toFixed(1)}%, ids from ${source})` };
+        return {
+          ready: present > 0,
+          detail: `${present}/${list.length} genes present (${((100 * present) / list.length).toFixed(1)}%, ids from ${source})`,
+        };
       } catch (err) {
         return { ready: false, detail: (err as Error).message.split("\n")[0]! };
       }
@@ -57,7 +67,9 @@ export function genePanelMethod(name: string, listFile: string, description: str
     async prepare(ctx) {
       const genes = ctx.options.gene_list_file ? readGeneList(ctx.options.gene_list_file) : list;
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== genes.length) {
-        ctx.log.warn(`${name}: embedding_dim_map says ${ctx.configuredDim}, but the gene list has ${genes.length} genes; using ${genes.length}`);
+        ctx.log.warn(
+          `${name}: embedding_dim_map says ${ctx.configuredDim}, but the gene list has ${genes.length} genes; using ${genes.length}`,
+        );
       }
       const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
       const repeated = describeDuplicates(ids);

@@ -36,8 +36,23 @@ interface Variant {
 }
 
 const VARIANTS: Record<string, Variant> = {
-  geneformer: { name: "geneformer", rules: { inputSize: 4096, specialTokens: true }, pooling: "cls", defaultTokens: SHIPPED.v2Tokens, rootModel: "Geneformer-V2-104M", rootKey: "geneformer_root" },
-  "geneformer-v1": { name: "geneformer-v1", rules: { inputSize: 2048, specialTokens: false }, pooling: "mean", defaultTokens: SHIPPED.v1Tokens, defaultMedians: SHIPPED.v1Medians, rootModel: "geneformer-12L-30M", rootKey: "geneformer_v1_root" },
+  geneformer: {
+    name: "geneformer",
+    rules: { inputSize: 4096, specialTokens: true },
+    pooling: "cls",
+    defaultTokens: SHIPPED.v2Tokens,
+    rootModel: "Geneformer-V2-104M",
+    rootKey: "geneformer_root",
+  },
+  "geneformer-v1": {
+    name: "geneformer-v1",
+    rules: { inputSize: 2048, specialTokens: false },
+    pooling: "mean",
+    defaultTokens: SHIPPED.v1Tokens,
+    defaultMedians: SHIPPED.v1Medians,
+    rootModel: "geneformer-12L-30M",
+    rootKey: "geneformer_v1_root",
+  },
 };
 
 const models = new Map<string, BertModel>();
@@ -48,7 +63,10 @@ const DEFAULT_TOKEN_BUDGET = 131072;
 const TOKENIZE_ROWS = 4096;
 
 /** a path option; "" counts as unset */
-const path = z.string().optional().transform((v) => v || undefined);
+const path = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
 const options = z.object({
   /** a folder with config.json and model.safetensors or pytorch_model.bin */
   model_dir: path,
@@ -92,7 +110,12 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
     if (repeated) ctx.log.warn(`${v.name}: ids in ${source}: ${repeated}; the counts of each id's columns are summed`);
     const slots = geneSlots(ids, dict);
     ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
-    if (slots.matched === 0) throw new InputError(`none of the genes is in the ${v.name} vocabulary`, { file: reader.path, key: "var/ensembl_id", fix: "Geneformer needs human Ensembl ids (ENSG…)" });
+    if (slots.matched === 0)
+      throw new InputError(`none of the genes is in the ${v.name} vocabulary`, {
+        file: reader.path,
+        key: "var/ensembl_id",
+        fix: "Geneformer needs human Ensembl ids (ENSG…)",
+      });
     const counts = ctx.dataset.inputs(reader);
     await counts.open("counts");
     let nCounts: number[] | undefined;
@@ -110,7 +133,11 @@ async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries):
     } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
     const blocks = async function* () {
       for await (const { r0, block } of counts.blocks("counts", TOKENIZE_ROWS)) {
-        const sizes = nCounts ? Float64Array.from(nCounts.slice(r0, r0 + block.rows)) : Float64Array.from({ length: block.rows }, (_, r) => block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0));
+        const sizes = nCounts
+          ? Float64Array.from(nCounts.slice(r0, r0 + block.rows))
+          : Float64Array.from({ length: block.rows }, (_, r) =>
+              block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0),
+            );
         yield { block, nCounts: sizes };
       }
     };
@@ -148,7 +175,11 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
     requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "a model directory (init_kwargs.model_dir)"],
     // the width is the model's hidden size, known only once it is loaded
     expectedDim: () => undefined,
-    check: async () => ({ ready: false, needs: "init_kwargs.model_dir", detail: "tokenizes the raw counts; the model directory is set in the config" }),
+    check: async () => ({
+      ready: false,
+      needs: "init_kwargs.model_dir",
+      detail: "tokenizes the raw counts; the model directory is set in the config",
+    }),
     async prepareOnly(ctx) {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dropped = tokens.uncropped.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
@@ -158,21 +189,36 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
     async prepare(ctx): Promise<Embedder<"tokens">> {
       const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
       const dir = modelDir(ctx, v);
-      if (!existsSync(dir)) throw new InputError("model directory not found", { file: dir, fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it` });
+      if (!existsSync(dir))
+        throw new InputError("model directory not found", {
+          file: dir,
+          fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
+        });
       const o = ctx.options;
-      const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, { attempts: o.gpu_retries, delaysS: o.gpu_retry_delays_s });
+      const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, {
+        attempts: o.gpu_retries,
+        delaysS: o.gpu_retry_delays_s,
+      });
       let model = models.get(`${device.name}:${dir}`);
       if (!model) {
         models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
-        if (device.name === "cpu") ctx.log.warn(`${v.name}: running the transformer on the CPU: expect minutes per thousand cells; use a GPU node for real datasets`);
+        if (device.name === "cpu")
+          ctx.log.warn(
+            `${v.name}: running the transformer on the CPU: expect minutes per thousand cells; use a GPU node for real datasets`,
+          );
         else ctx.log.info(`${v.name}: model ${dir} on ${device.name}`);
       }
       const L = model.config.num_hidden_layers;
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.config.hidden_size) {
-        ctx.log.warn(`${v.name}: embedding_dim_map says ${ctx.configuredDim}, the model's hidden size is ${model.config.hidden_size}; using ${model.config.hidden_size}`);
+        ctx.log.warn(
+          `${v.name}: embedding_dim_map says ${ctx.configuredDim}, the model's hidden size is ${model.config.hidden_size}; using ${model.config.hidden_size}`,
+        );
       }
       const embLayer = o.emb_layer;
-      if (embLayer < -L) throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, { key: "init_kwargs.emb_layer" });
+      if (embLayer < -L)
+        throw new InputError(`emb_layer must be between -${L} and 0, got ${embLayer}`, {
+          key: "init_kwargs.emb_layer",
+        });
       const pooling: Pooling = o.pooling ?? v.pooling;
       const H = model.config.hidden_size;
       const onCpu = model.device.name === "cpu";
@@ -184,13 +230,22 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         const { ids: batch, lengths, T } = paddedBatch(rows, ids, offsets, m.config.pad_token_id ?? 0);
         const from = Int32Array.from(rows, () => (special ? 1 : 0));
         const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
-        const [pooled] = bertForward(m, { ids: batch, lengths, B: rows.length, T, layer: L + embLayer, pools: [{ kind: pooling, from, to }] });
+        const [pooled] = bertForward(m, {
+          ids: batch,
+          lengths,
+          B: rows.length,
+          T,
+          layer: L + embLayer,
+          pools: [{ kind: pooling, from, to }],
+        });
         rows.forEach((i, j) => out.set(pooled!.subarray(j * H, (j + 1) * H), i * H));
       };
       return {
         dim: H,
         tokens,
-        obsColumns: () => [{ name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) }],
+        obsColumns: () => [
+          { name: `${v.name}_valid`, values: Uint8Array.from(tokens.uncropped, (n) => (n > 0 ? 1 : 0)) },
+        ],
         async embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
           let done = lengths.filter((n) => n === 0).length;
@@ -204,7 +259,9 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
               (e) => e instanceof CudaError && e.outOfMemory,
               (rows) => {
                 budget = Math.max(1, Math.floor(budget / 2));
-                ctx.log.warn(`${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`);
+                ctx.log.warn(
+                  `${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`,
+                );
                 m.device.trim?.();
               },
             );

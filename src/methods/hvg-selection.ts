@@ -31,11 +31,21 @@ export function resolveBatchKey(option: string | null | undefined, dataset: Data
 }
 
 /** `sizeSetting` names the setting that asked for `nTop` genes (embedding_dim_map.hvg, pca.n_top_genes), for the error when fewer can be selected. */
-export async function datasetHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, log: Logger, sizeSetting: string): Promise<HvgSelection> {
+export async function datasetHvg(
+  dataset: DatasetContext,
+  nTop: number,
+  batchKey: string | null,
+  log: Logger,
+  sizeSetting: string,
+): Promise<HvgSelection> {
   const settings = { flavor: "seurat", nTop, batchKey };
   const key = artifactKey("hvg", settings, dataset.files);
-  const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () => computeHvg(dataset, nTop, batchKey, sizeSetting));
-  log.info(`hvg: ${value.genes.length} genes over ${dataset.files.length} file(s), ${value.nCells} cells${batchKey ? `, batch_key '${batchKey}'` : ""} (${cached ? "from the preparation cache" : "computed"}: ${key})`);
+  const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () =>
+    computeHvg(dataset, nTop, batchKey, sizeSetting),
+  );
+  log.info(
+    `hvg: ${value.genes.length} genes over ${dataset.files.length} file(s), ${value.nCells} cells${batchKey ? `, batch_key '${batchKey}'` : ""} (${cached ? "from the preparation cache" : "computed"}: ${key})`,
+  );
   return value;
 }
 
@@ -54,7 +64,12 @@ function trim(m: GeneMoments, genes: number): GeneMoments {
   return { n: m.n, s1: m.s1.slice(0, genes), s2: m.s2.slice(0, genes), nnz: m.nnz.slice(0, genes) };
 }
 
-async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: string | null, sizeSetting: string): Promise<HvgSelection> {
+async function computeHvg(
+  dataset: DatasetContext,
+  nTop: number,
+  batchKey: string | null,
+  sizeSetting: string,
+): Promise<HvgSelection> {
   const names: string[] = [];
   const index = new Map<string, number>();
   const batches = new Map<string, GeneMoments>();
@@ -75,8 +90,17 @@ async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: strin
           return g;
         });
         if (batchKey) {
-          if (!(await file.obsColumn(batchKey).then(() => true, () => false))) {
-            throw new InputError(`batch_key '${batchKey}' is not an obs column`, { file: path, key: `obs/${batchKey}`, fix: "set batch_key to an existing obs column, or null" });
+          if (
+            !(await file.obsColumn(batchKey).then(
+              () => true,
+              () => false,
+            ))
+          ) {
+            throw new InputError(`batch_key '${batchKey}' is not an obs column`, {
+              file: path,
+              key: `obs/${batchKey}`,
+              fix: "set batch_key to an existing obs column, or null",
+            });
           }
           labels = (await file.obsColumn(batchKey)).map((v) => String(v));
         }
@@ -100,14 +124,19 @@ async function computeHvg(dataset: DatasetContext, nTop: number, batchKey: strin
     });
   }
   const G = names.length;
-  if (nCells < 2) throw new InputError(`HVG selection needs at least 2 cells, the dataset has ${nCells}`, { file: dataset.files[0] });
+  if (nCells < 2)
+    throw new InputError(`HVG selection needs at least 2 cells, the dataset has ${nCells}`, { file: dataset.files[0] });
   let selected: number[];
   if (!batchKey) {
     const m = trim(batches.get("")!, G);
     selected = topN(seuratSingle(m, nTop), nTop);
   } else {
     const keys = [...batches.keys()].sort();
-    const result = seuratBatched(keys.map((k) => trim(batches.get(k)!, G)), nTop, names);
+    const result = seuratBatched(
+      keys.map((k) => trim(batches.get(k)!, G)),
+      nTop,
+      names,
+    );
     selected = [...result.ranked].sort((a, b) => a - b);
   }
   if (selected.length < nTop) {

@@ -41,7 +41,10 @@ const options = z.object({
 type HvgOptions = z.output<typeof options>;
 
 /** var['highly_variable'] of the file, or why it cannot be reused */
-async function reuseSelection(ctx: MethodContext<HvgOptions>, dim: number): Promise<{ genes: string[] } | { why: string }> {
+async function reuseSelection(
+  ctx: MethodContext<HvgOptions>,
+  dim: number,
+): Promise<{ genes: string[] } | { why: string }> {
   const { reader } = ctx;
   if (!(await reader.hasColumn("var", "highly_variable"))) return { why: "the file has no var['highly_variable']" };
   const flags = (await reader.column("var", "highly_variable")).map((v) => v === true || v === 1);
@@ -50,11 +53,21 @@ async function reuseSelection(ctx: MethodContext<HvgOptions>, dim: number): Prom
   const names = await reader.varNames();
   if (count === dim) return { genes: names.filter((_, i) => flags[i]) };
   if (!(await reader.hasColumn("var", "dispersions_norm"))) {
-    throw new InputError(`var['highly_variable'] flags ${count} genes, more than ${dim}, and there is no var['dispersions_norm'] to choose by`, { file: reader.path, key: "var/dispersions_norm" });
+    throw new InputError(
+      `var['highly_variable'] flags ${count} genes, more than ${dim}, and there is no var['dispersions_norm'] to choose by`,
+      { file: reader.path, key: "var/dispersions_norm" },
+    );
   }
   // the reference ranks all genes here, not just the flagged ones
-  const disp = (await reader.column("var", "dispersions_norm")).map((v) => (v === null || Number.isNaN(Number(v)) ? -Infinity : Number(v)));
-  const top = disp.map((d, i) => [d, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, dim).map(([, i]) => i).sort((a, b) => a - b);
+  const disp = (await reader.column("var", "dispersions_norm")).map((v) =>
+    v === null || Number.isNaN(Number(v)) ? -Infinity : Number(v),
+  );
+  const top = disp
+    .map((d, i) => [d, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, dim)
+    .map(([, i]) => i)
+    .sort((a, b) => a - b);
   return { genes: top.map((i) => names[i]!) };
 }
 
@@ -80,7 +93,8 @@ export const hvg: EmbeddingMethod<HvgOptions, "lognorm"> = {
         ctx.log.info(`hvg: reusing var['highly_variable'] of this file (${genes.length} genes)`);
       } else {
         ctx.log.info(`hvg: ${reused.why}; selecting on this file alone`);
-        genes = (await datasetHvg({ ...ctx.dataset, files: [ctx.reader.path] }, dim, batchKey, ctx.log, HVG_SIZE)).genes;
+        genes = (await datasetHvg({ ...ctx.dataset, files: [ctx.reader.path] }, dim, batchKey, ctx.log, HVG_SIZE))
+          .genes;
       }
     } else {
       genes = (await datasetHvg(ctx.dataset, dim, batchKey, ctx.log, HVG_SIZE)).genes;
@@ -90,7 +104,10 @@ export const hvg: EmbeddingMethod<HvgOptions, "lognorm"> = {
     if (repeated) ctx.log.warn(`hvg: var names: ${repeated}; the first column of each is used`);
     const target = columnsByName(varNames, genes);
     const present = target.reduce((n, p) => n + (p >= 0 ? 1 : 0), 0);
-    if (present < genes.length) ctx.log.warn(`hvg: ${genes.length - present} of the dataset's ${genes.length} HVGs are not in this file; their columns are 0`);
+    if (present < genes.length)
+      ctx.log.warn(
+        `hvg: ${genes.length - present} of the dataset's ${genes.length} HVGs are not in this file; their columns are 0`,
+      );
     return { dim: genes.length, embed: (block, out) => void gatherColumns(block, target, genes!.length, out) };
   },
 };

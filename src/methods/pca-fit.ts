@@ -27,11 +27,19 @@ export interface FittedPca {
   nCells: number;
 }
 
-export async function datasetPca(dataset: DatasetContext, K: number, nTopGenes: number, batchKey: string | null, log: Logger): Promise<FittedPca> {
+export async function datasetPca(
+  dataset: DatasetContext,
+  K: number,
+  nTopGenes: number,
+  batchKey: string | null,
+  log: Logger,
+): Promise<FittedPca> {
   const hvg = await datasetHvg(dataset, nTopGenes, batchKey, log, "pca.n_top_genes (init_kwargs_pca.n_top_genes)");
   const key = artifactKey("pca-fit", { K, genes: hvg.genes }, dataset.files);
   const { value, cached } = await cachedArtifact(dataset.cacheDir, key, () => fitPca(dataset, hvg.genes, K));
-  log.info(`pca: ${value.K} components of ${value.genes.length} HVGs over ${value.nCells} cells (${cached ? "from the preparation cache" : "fitted"}: ${key}); explained variance ${value.explainedVarianceRatio.reduce((a, b) => a + b, 0).toFixed(4)}`);
+  log.info(
+    `pca: ${value.K} components of ${value.genes.length} HVGs over ${value.nCells} cells (${cached ? "from the preparation cache" : "fitted"}: ${key}); explained variance ${value.explainedVarianceRatio.reduce((a, b) => a + b, 0).toFixed(4)}`,
+  );
   return value;
 }
 
@@ -83,7 +91,8 @@ export interface FitSettings {
 
 export async function fittedPcaEmbedder(ctx: MethodContext, s: FitSettings): Promise<Embedder<"lognorm">> {
   const model = await datasetPca(ctx.dataset, s.K, s.nTopGenes, s.batchKey, ctx.log);
-  const P = model.genes.length, k = model.K;
+  const P = model.genes.length,
+    k = model.K;
   const target = columnsByName(await ctx.reader.varNames(), model.genes);
   // scores = (x − μ)·Vᵀ = x·Vᵀ − μ·Vᵀ
   const W = new Float64Array(P * k);

@@ -40,13 +40,20 @@ const options = z.object({
 type PcaOptions = z.output<typeof options>;
 
 /** The pretrained projection folded for one file's var axis. */
-export async function pretrainedEmbedder(ctx: MethodContext<PcaOptions>, model: PretrainedPca): Promise<Embedder<"lognorm">> {
+export async function pretrainedEmbedder(
+  ctx: MethodContext<PcaOptions>,
+  model: PretrainedPca,
+): Promise<Embedder<"lognorm">> {
   const { ids, source } = await ensemblIds(ctx.reader, ctx.options.ensembl_col);
   const repeated = describeDuplicates(ids);
   if (repeated) ctx.log.warn(`pca: ids in ${source}: ${repeated}; the first column of each is used`);
   const columns = panelColumns(model.genes, ids);
   const present = columns.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0);
-  if (present === 0) throw new InputError(`none of the PCA model's ${model.G} genes is in the file (ids from ${source})`, { file: ctx.reader.path, key: "var/ensembl_id" });
+  if (present === 0)
+    throw new InputError(`none of the PCA model's ${model.G} genes is in the file (ids from ${source})`, {
+      file: ctx.reader.path,
+      key: "var/ensembl_id",
+    });
   const msg = `pca: ${present}/${model.G} model genes found (${((100 * present) / model.G).toFixed(1)}%); missing genes are 0 before scaling`;
   if (present / model.G < 0.5) ctx.log.warn(msg);
   else ctx.log.info(msg);
@@ -89,9 +96,17 @@ export const pca: EmbeddingMethod<PcaOptions, "lognorm"> = {
   },
   async prepare(ctx) {
     const o = ctx.options;
-    if (o.mode === "fit") return fittedPcaEmbedder(ctx, { K: o.n_comps ?? ctx.configuredDim ?? 50, nTopGenes: o.n_top_genes, batchKey: resolveBatchKey(o.batch_key, ctx.dataset) });
+    if (o.mode === "fit")
+      return fittedPcaEmbedder(ctx, {
+        K: o.n_comps ?? ctx.configuredDim ?? 50,
+        nTopGenes: o.n_top_genes,
+        batchKey: resolveBatchKey(o.batch_key, ctx.dataset),
+      });
     const model = loadModel(o.model_file ?? DEFAULT_PCA_MODEL);
-    if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.K) ctx.log.warn(`pca: embedding_dim_map says ${ctx.configuredDim}, the model has ${model.K} components; using ${model.K}`);
+    if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.K)
+      ctx.log.warn(
+        `pca: embedding_dim_map says ${ctx.configuredDim}, the model has ${model.K} components; using ${model.K}`,
+      );
     return pretrainedEmbedder(ctx, model);
   },
 };

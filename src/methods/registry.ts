@@ -29,8 +29,8 @@ export function getMethod(name: string, where = "methods"): EmbeddingMethod {
   const m = METHODS.get(name);
   if (m) return m;
   const planned = PLANNED.includes(name);
-  throw new ConfigError(
-    planned ? `method '${name}' is not implemented in this version` : `unknown method '${name}'`,
-    { key: where, fix: `use one of: ${methodNames().join(", ")}` },
-  );
+  throw new ConfigError(planned ? `method '${name}' is not implemented in this version` : `unknown method '${name}'`, {
+    key: where,
+    fix: `use one of: ${methodNames().join(", ")}`,
+  });
 }

@@ -29,9 +29,17 @@ export const scviFm: EmbeddingMethod<z.output<typeof options>, "counts"> = {
   description: "scVI (CELLxGENE census model) posterior mean latent",
   input: "counts",
   options,
-  requires: ["layers['counts'] (raw counts)", "var['ensembl_id']", "the census scVI model directory (init_kwargs.model_dir)"],
+  requires: [
+    "layers['counts'] (raw counts)",
+    "var['ensembl_id']",
+    "the census scVI model directory (init_kwargs.model_dir)",
+  ],
   expectedDim: () => undefined,
-  check: async () => ({ ready: false, needs: "init_kwargs.model_dir", detail: "reads the raw counts; the model directory is set in the config" }),
+  check: async () => ({
+    ready: false,
+    needs: "init_kwargs.model_dir",
+    detail: "reads the raw counts; the model directory is set in the config",
+  }),
   async prepare(ctx) {
     const dir = ctx.options.model_dir;
     if (!dir) {
@@ -58,7 +66,12 @@ export const scviFm: EmbeddingMethod<z.output<typeof options>, "counts"> = {
     const fraction = present / enc.varNames.length;
     const minimum = ctx.options.min_gene_overlap;
     const msg = `scvi_fm: ${present}/${enc.varNames.length} model genes found (${(100 * fraction).toFixed(1)}%, ids from ${source}); missing genes are 0`;
-    if (fraction < minimum) throw new InputError(`${msg}, below min_gene_overlap ${minimum}`, { file: ctx.reader.path, key: "var/ensembl_id", fix: "check the gene ids, or lower init_kwargs_scvi_fm.min_gene_overlap" });
+    if (fraction < minimum)
+      throw new InputError(`${msg}, below min_gene_overlap ${minimum}`, {
+        file: ctx.reader.path,
+        key: "var/ensembl_id",
+        fix: "check the gene ids, or lower init_kwargs_scvi_fm.min_gene_overlap",
+      });
     if (fraction < 0.5) ctx.log.warn(msg);
     else ctx.log.info(msg);
     const model = enc;
@@ -76,7 +89,10 @@ export const scviFm: EmbeddingMethod<z.output<typeof options>, "counts"> = {
         p++;
       });
       ctx.log.info(`scvi_fm: first layer on ${library} (cblas_sgemm)`);
-      return { dim: model.nLatent, embed: (counts, out) => encodeBlockGemm(model, counts, colOf, Wp, present, sgemm, out) };
+      return {
+        dim: model.nLatent,
+        embed: (counts, out) => encodeBlockGemm(model, counts, colOf, Wp, present, sgemm, out),
+      };
     }
     ctx.log.info("scvi_fm: no native BLAS found (libopenblas); encoding in TypeScript on worker threads");
     const pool = new ScviPool(model, rowOf);

@@ -22,7 +22,12 @@ export function tokenBatches(lengths: ArrayLike<number>, budget: number, maxCell
  * in two halves, run next (`onSplit` hears of it, to shrink later batches too). A one-cell batch
  * that still fails rethrows.
  */
-export function runSplittingOnOom(batches: number[][], forward: (rows: number[]) => void, isOom: (e: unknown) => boolean, onSplit: (rows: number[]) => void): void {
+export function runSplittingOnOom(
+  batches: number[][],
+  forward: (rows: number[]) => void,
+  isOom: (e: unknown) => boolean,
+  onSplit: (rows: number[]) => void,
+): void {
   const queue = [...batches];
   while (queue.length > 0) {
     const rows = queue.shift()!;
@@ -38,7 +43,12 @@ export function runSplittingOnOom(batches: number[][], forward: (rows: number[])
 }
 
 /** The cells `rows` of a token list as one B × T batch padded with `pad` to its longest cell. */
-export function paddedBatch(rows: number[], ids: Int32Array, offsets: ArrayLike<number>, pad: number): { ids: Int32Array; lengths: Int32Array; T: number } {
+export function paddedBatch(
+  rows: number[],
+  ids: Int32Array,
+  offsets: ArrayLike<number>,
+  pad: number,
+): { ids: Int32Array; lengths: Int32Array; T: number } {
   const lengths = Int32Array.from(rows, (i) => offsets[i + 1]! - offsets[i]!);
   const T = Math.max(...lengths);
   const batch = new Int32Array(rows.length * T).fill(pad);

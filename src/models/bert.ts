@@ -54,7 +54,8 @@ export function loadBert(dir: string, device: Device): BertModel {
     });
   }
   const config = JSON.parse(readFileSync(configPath, "utf8")) as BertConfig;
-  const st = join(dir, "model.safetensors"), bin = join(dir, "pytorch_model.bin");
+  const st = join(dir, "model.safetensors"),
+    bin = join(dir, "pytorch_model.bin");
   const weightsFile = existsSync(st) ? st : existsSync(bin) ? bin : undefined;
   if (!weightsFile) {
     throw new InputError("no model.safetensors or pytorch_model.bin in the model directory", {
@@ -65,7 +66,11 @@ export function loadBert(dir: string, device: Device): BertModel {
   const weights = weightsFile === st ? readSafetensors(st) : readTorchCheckpoint(bin);
   const raw = (name: string) => {
     const w = weights.get(name) ?? weights.get(name.replace(/^bert\./, ""));
-    if (!w) throw new InputError(`weight '${name}' is missing`, { file: weightsFile, fix: "is this a BERT (BertForMaskedLM / BertModel) checkpoint?" });
+    if (!w)
+      throw new InputError(`weight '${name}' is missing`, {
+        file: weightsFile,
+        fix: "is this a BERT (BertForMaskedLM / BertModel) checkpoint?",
+      });
     return w;
   };
   const get = (name: string): DTensor => {
@@ -73,10 +78,15 @@ export function loadBert(dir: string, device: Device): BertModel {
     return device.upload(w.data, w.shape);
   };
   const stacked = (prefixes: string[]): [DTensor, DTensor] => {
-    const ws = prefixes.map((p) => raw(`${p}.weight`)), bs = prefixes.map((p) => raw(`${p}.bias`));
+    const ws = prefixes.map((p) => raw(`${p}.weight`)),
+      bs = prefixes.map((p) => raw(`${p}.bias`));
     const cat = (parts: { data: Float32Array }[]) => {
       const out = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
-      parts.reduce((o, p) => (out.set(p.data, o), o + p.data.length), 0);
+      let offset = 0;
+      for (const p of parts) {
+        out.set(p.data, offset);
+        offset += p.data.length;
+      }
       return out;
     };
     const rows = ws.reduce((n, w) => n + w.shape[0]!, 0);
@@ -84,7 +94,9 @@ export function loadBert(dir: string, device: Device): BertModel {
   };
   const pair = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
   const norm = (prefix: string): [DTensor, DTensor] => [get(`${prefix}.weight`), get(`${prefix}.bias`)];
-  const typeEmb = weights.get("bert.embeddings.token_type_embeddings.weight") ?? weights.get("embeddings.token_type_embeddings.weight");
+  const typeEmb =
+    weights.get("bert.embeddings.token_type_embeddings.weight") ??
+    weights.get("embeddings.token_type_embeddings.weight");
   if (!typeEmb) throw new InputError("token type embeddings are missing", { file: weightsFile });
   const layers: Layer[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
@@ -140,7 +152,8 @@ function activationOf(name: string): Activation {
 export function bertForward(model: BertModel, req: ForwardRequest): Float32Array[] {
   const { device: dev, config: c } = model;
   const { B, T } = req;
-  const H = c.hidden_size, F = c.intermediate_size;
+  const H = c.hidden_size,
+    F = c.intermediate_size;
   const act = activationOf(c.hidden_act);
   const temps: DTensor[] = [];
   const alloc = (shape: number[]) => {
@@ -153,7 +166,11 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
     const emb = alloc([B, T, H]);
     dev.embed(req.ids, B, T, model.word, model.pos, model.type0, emb);
     dev.layerNorm(emb, undefined, model.embNorm[0], model.embNorm[1], c.layer_norm_eps, h);
-    const qkv = alloc([B, T, 3 * H]), ctx = alloc([B, T, H]), proj = alloc([B, T, H]), h1 = alloc([B, T, H]), inter = alloc([B, T, F]);
+    const qkv = alloc([B, T, 3 * H]),
+      ctx = alloc([B, T, H]),
+      proj = alloc([B, T, H]),
+      h1 = alloc([B, T, H]),
+      inter = alloc([B, T, F]);
     // When only <cls> is pooled, the last layer needs every key and value but only the first query:
     // its attention, projections and feed-forward run for one row per cell.
     const clsOnly = req.layer > 0 && req.pools.every((p) => p.kind === "cls");
@@ -171,7 +188,12 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
     if (clsOnly) {
       const L = model.layers[full]!;
       const row = () => alloc([B, H]);
-      const ctx0 = row(), h0 = row(), proj0 = row(), mid0 = row(), out0 = row(), inter0 = alloc([B, F]);
+      const ctx0 = row(),
+        h0 = row(),
+        proj0 = row(),
+        mid0 = row(),
+        out0 = row(),
+        inter0 = alloc([B, F]);
       dev.linear(h, L.qkv[0], L.qkv[1], qkv);
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx, 1);
       dev.firstTokenPool(ctx, ctx0);

@@ -2,7 +2,10 @@
 import type { Activation, Device, DTensor } from "./device.ts";
 
 class CpuTensor implements DTensor {
-  constructor(readonly shape: readonly number[], readonly data: Float32Array) {}
+  constructor(
+    readonly shape: readonly number[],
+    readonly data: Float32Array,
+  ) {}
 }
 
 const t = (x: DTensor) => (x as CpuTensor).data;
@@ -11,9 +14,27 @@ const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
 
 /** erf, Abramowitz & Stegun 7.1.26 refined (|error| < 1.2e-7): enough for GELU in float32. */
 function erf(x: number): number {
-  const s = Math.sign(x), a = Math.abs(x);
+  const s = Math.sign(x),
+    a = Math.abs(x);
   const k = 1 / (1 + 0.5 * a);
-  const y = 1 - k * Math.exp(-a * a - 1.26551223 + k * (1.00002368 + k * (0.37409196 + k * (0.09678418 + k * (-0.18628806 + k * (0.27886807 + k * (-1.13520398 + k * (1.48851587 + k * (-0.82215223 + k * 0.17087277)))))))));
+  const y =
+    1 -
+    k *
+      Math.exp(
+        -a * a -
+          1.26551223 +
+          k *
+            (1.00002368 +
+              k *
+                (0.37409196 +
+                  k *
+                    (0.09678418 +
+                      k *
+                        (-0.18628806 +
+                          k *
+                            (0.27886807 +
+                              k * (-1.13520398 + k * (1.48851587 + k * (-0.82215223 + k * 0.17087277)))))))),
+      );
   return s * y;
 }
 
@@ -26,17 +47,28 @@ export function cpuDevice(): Device {
     free: () => {},
 
     embed(ids, B, T, word, pos, type0, out) {
-      const H = last(word), w = t(word), p = t(pos), ty = t(type0), o = t(out);
+      const H = last(word),
+        w = t(word),
+        p = t(pos),
+        ty = t(type0),
+        o = t(out);
       for (let b = 0; b < B; b++) {
         for (let i = 0; i < T; i++) {
-          const id = ids[b * T + i]!, base = (b * T + i) * H;
+          const id = ids[b * T + i]!,
+            base = (b * T + i) * H;
           for (let h = 0; h < H; h++) o[base + h] = w[id * H + h]! + p[i * H + h]! + ty[h]!;
         }
       }
     },
 
     layerNorm(x, residual, gamma, beta, eps, out) {
-      const H = last(x), n = rows(x), a = t(x), res = residual && t(residual), g = t(gamma), be = t(beta), o = t(out);
+      const H = last(x),
+        n = rows(x),
+        a = t(x),
+        res = residual && t(residual),
+        g = t(gamma),
+        be = t(beta),
+        o = t(out);
       const v = new Float32Array(H);
       for (let r = 0; r < n; r++) {
         for (let h = 0; h < H; h++) v[h] = a[r * H + h]! + (res ? res[r * H + h]! : 0);
@@ -51,7 +83,13 @@ export function cpuDevice(): Device {
     },
 
     linear(x, W, bias, out, act?: Activation) {
-      const n = rows(x), inF = last(x), outF = W.shape[0]!, a = t(x), w = t(W), bb = t(bias), o = t(out);
+      const n = rows(x),
+        inF = last(x),
+        outF = W.shape[0]!,
+        a = t(x),
+        w = t(W),
+        bb = t(bias),
+        o = t(out);
       for (let r = 0; r < n; r++) {
         const xr = r * inF;
         for (let j = 0; j < outF; j++) {
@@ -67,15 +105,19 @@ export function cpuDevice(): Device {
 
     attention(qkv, lengths, heads, out, queries = Infinity) {
       const [B, T, H] = out.shape as [number, number, number];
-      const D = H / heads, scale = 1 / Math.sqrt(D), ld = 3 * H;
-      const X = t(qkv), O = t(out);
+      const D = H / heads,
+        scale = 1 / Math.sqrt(D),
+        ld = 3 * H;
+      const X = t(qkv),
+        O = t(out);
       O.fill(0);
       const scores = new Float64Array(T);
       for (let b = 0; b < B; b++) {
         const len = lengths[b]!;
         for (let h = 0; h < heads; h++) {
           for (let i = 0; i < Math.min(len, queries); i++) {
-            const qi = (b * T + i) * ld + h * D, oi = (b * T + i) * H + h * D;
+            const qi = (b * T + i) * ld + h * D,
+              oi = (b * T + i) * H + h * D;
             let max = -Infinity;
             for (let j = 0; j < len; j++) {
               const kj = (b * T + j) * ld + H + h * D;
@@ -87,7 +129,8 @@ export function cpuDevice(): Device {
             let sum = 0;
             for (let j = 0; j < len; j++) sum += scores[j] = Math.exp(scores[j]! - max);
             for (let j = 0; j < len; j++) {
-              const p = scores[j]! / sum, vj = (b * T + j) * ld + 2 * H + h * D;
+              const p = scores[j]! / sum,
+                vj = (b * T + j) * ld + 2 * H + h * D;
               for (let d = 0; d < D; d++) O[oi + d]! += p * X[vj + d]!;
             }
           }
@@ -97,7 +140,8 @@ export function cpuDevice(): Device {
 
     meanPool(x, from, to, out) {
       const [B, T, H] = x.shape as [number, number, number];
-      const a = t(x), o = t(out);
+      const a = t(x),
+        o = t(out);
       for (let b = 0; b < B; b++) {
         const n = to[b]! - from[b]!;
         for (let h = 0; h < H; h++) {
@@ -110,7 +154,8 @@ export function cpuDevice(): Device {
 
     firstTokenPool(x, out) {
       const [B, T, H] = x.shape as [number, number, number];
-      const a = t(x), o = t(out);
+      const a = t(x),
+        o = t(out);
       for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) o[b * H + h] = a[b * T * H + h]!;
     },
   };

@@ -30,7 +30,11 @@ export const SHIPPED = {
 };
 
 function readDict(path: string, what: string): Map<unknown, unknown> {
-  if (!existsSync(path)) throw new InputError(`${what} not found`, { file: path, fix: `set init_kwargs.${what} to the Geneformer ${what.replace(/_/g, " ")} (.pkl)` });
+  if (!existsSync(path))
+    throw new InputError(`${what} not found`, {
+      file: path,
+      fix: `set init_kwargs.${what} to the Geneformer ${what.replace(/_/g, " ")} (.pkl)`,
+    });
   const v = readPickle(readFileSync(path));
   if (!(v instanceof Map)) throw new InputError(`${what} is not a pickled dict`, { file: path });
   return v;
@@ -54,8 +58,17 @@ export function loadDictionaries(files: DictionaryFiles): GeneformerDictionaries
   let mapping: Map<string, string> | undefined;
   if (files.geneMapping) {
     mapping = new Map();
-    for (const [k, v] of readDict(files.geneMapping, "gene_mapping_file")) mapping.set(String(k).toUpperCase(), String(v).toUpperCase());
+    for (const [k, v] of readDict(files.geneMapping, "gene_mapping_file"))
+      mapping.set(String(k).toUpperCase(), String(v).toUpperCase());
     hash.update(readFileSync(files.geneMapping));
   }
-  return { tokens, medians, mapping, fingerprint: hash.digest("hex"), cls: tokens.get("<cls>"), eos: tokens.get("<eos>"), pad: tokens.get("<pad>") ?? 0 };
+  return {
+    tokens,
+    medians,
+    mapping,
+    fingerprint: hash.digest("hex"),
+    cls: tokens.get("<cls>"),
+    eos: tokens.get("<eos>"),
+    pad: tokens.get("<pad>") ?? 0,
+  };
 }

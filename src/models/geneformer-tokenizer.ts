@@ -25,14 +25,16 @@ export interface GeneSlots {
 
 export function geneSlots(ensemblIds: readonly string[], dict: GeneformerDictionaries): GeneSlots {
   const slotIndex = new Map<string, number>();
-  const token: number[] = [], median: number[] = [];
+  const token: number[] = [],
+    median: number[] = [];
   const slotOf = new Int32Array(ensemblIds.length).fill(-1);
   let matched = 0;
   ensemblIds.forEach((raw, c) => {
     if (!raw) return;
     let id = raw.toUpperCase();
     if (dict.mapping) id = dict.mapping.get(id) ?? "";
-    const t = dict.tokens.get(id), m = dict.medians.get(id);
+    const t = dict.tokens.get(id),
+      m = dict.medians.get(id);
     if (t === undefined || m === undefined || id.startsWith("<")) return;
     let slot = slotIndex.get(id);
     if (slot === undefined) {
@@ -66,7 +68,13 @@ const INDEX_MASK = (1 << INDEX_BITS) - 1;
  * no comparator. Scores closer than 2⁻³⁹ (relative) are treated as ties; rows with more than
  * 8192 expressed genes fall back to a comparator sort.
  */
-export function tokenizeBlock(block: CsrBlock, nCounts: ArrayLike<number>, slots: GeneSlots, rules: TokenizerRules, dict: GeneformerDictionaries): TokenBlock {
+export function tokenizeBlock(
+  block: CsrBlock,
+  nCounts: ArrayLike<number>,
+  slots: GeneSlots,
+  rules: TokenizerRules,
+  dict: GeneformerDictionaries,
+): TokenBlock {
   const maxGenes = rules.specialTokens ? rules.inputSize - 2 : rules.inputSize;
   const perRow = maxGenes + (rules.specialTokens ? 2 : 0);
   let out = new Int32Array(Math.max(16, Math.min(block.rows * perRow, block.data.length + 2 * block.rows)));
@@ -116,10 +124,16 @@ export function tokenizeBlock(block: CsrBlock, nCounts: ArrayLike<number>, slots
           words[2 * i] = (words[2 * i]! & ~INDEX_MASK) | (INDEX_MASK - i);
         }
         view.sort();
-        for (let i = 0; i < take; i++) push(slots.token[touched[INDEX_MASK - (words[2 * (k - 1 - i)]! & INDEX_MASK)]!]!);
+        for (let i = 0; i < take; i++)
+          push(slots.token[touched[INDEX_MASK - (words[2 * (k - 1 - i)]! & INDEX_MASK)]!]!);
       } else {
-        const score = Float64Array.from(touched.subarray(0, k), (s) => (Math.fround(sums[s]! / n) * 10000) / slots.median[s]!);
-        const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || touched[a]! - touched[b]!);
+        const score = Float64Array.from(
+          touched.subarray(0, k),
+          (s) => (Math.fround(sums[s]! / n) * 10000) / slots.median[s]!,
+        );
+        const order = Array.from({ length: k }, (_, i) => i).sort(
+          (a, b) => score[b]! - score[a]! || touched[a]! - touched[b]!,
+        );
         for (let i = 0; i < take; i++) push(slots.token[touched[order[i]!]!]!);
       }
       if (rules.specialTokens) push(dict.eos!);

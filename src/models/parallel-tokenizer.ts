@@ -18,7 +18,10 @@ export async function* tokenizeParallel(
   dict: GeneformerDictionaries,
   threads = Math.min(4, availableParallelism()),
 ): AsyncGenerator<TokenBlock> {
-  const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(WORKER, { workerData: { slots, rules, cls: dict.cls, eos: dict.eos } }));
+  const workers = Array.from(
+    { length: Math.max(1, threads) },
+    () => new Worker(WORKER, { workerData: { slots, rules, cls: dict.cls, eos: dict.eos } }),
+  );
   const waiting = new Map<number, { resolve: (t: TokenBlock) => void; reject: (e: Error) => void }>();
   for (const w of workers) {
     w.on("message", (m: { id: number; result: TokenBlock }) => {
@@ -36,7 +39,9 @@ export async function* tokenizeParallel(
     for await (const { block, nCounts } of blocks) {
       const job = id++;
       pending.push(new Promise<TokenBlock>((resolve, reject) => waiting.set(job, { resolve, reject })));
-      const transfer = [block.indptr.buffer, block.indices.buffer, block.data.buffer, nCounts.buffer].filter((b, i, all) => all.indexOf(b) === i) as ArrayBuffer[];
+      const transfer = [block.indptr.buffer, block.indices.buffer, block.data.buffer, nCounts.buffer].filter(
+        (b, i, all) => all.indexOf(b) === i,
+      ) as ArrayBuffer[];
       workers[job % workers.length]!.postMessage({ id: job, block, nCounts }, transfer);
       while (pending.length >= 2 * workers.length) yield await pending.shift()!;
     }

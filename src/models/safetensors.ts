@@ -13,7 +13,11 @@ export function readSafetensors(path: string): Weights {
   const buf = readFileSync(path);
   if (buf.byteLength < 8) throw new InputError("file too short for safetensors", { file: path });
   const headerLen = Number(buf.readBigUInt64LE(0));
-  if (8 + headerLen > buf.byteLength) throw new InputError("safetensors header runs past the end of the file (truncated download?)", { file: path, fix: "download the file again" });
+  if (8 + headerLen > buf.byteLength)
+    throw new InputError("safetensors header runs past the end of the file (truncated download?)", {
+      file: path,
+      fix: "download the file again",
+    });
   const header = JSON.parse(buf.subarray(8, 8 + headerLen).toString("utf8")) as Record<string, Entry>;
   const base = 8 + headerLen;
   const weights: Weights = new Map();
@@ -21,7 +25,11 @@ export function readSafetensors(path: string): Weights {
     if (name === "__metadata__") continue;
     const n = e.shape.reduce((a, b) => a * b, 1);
     const [start, end] = e.data_offsets;
-    if (base + end > buf.byteLength) throw new InputError(`tensor ${name} runs past the end of the file`, { file: path, fix: "download the file again" });
+    if (base + end > buf.byteLength)
+      throw new InputError(`tensor ${name} runs past the end of the file`, {
+        file: path,
+        fix: "download the file again",
+      });
     weights.set(name, { shape: e.shape, data: toFloat32(e.dtype, buf.subarray(base + start, base + end), n) });
   }
   return weights;

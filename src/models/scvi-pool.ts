@@ -15,7 +15,11 @@ export class ScviPool {
   private readonly waiting = new Map<number, (out: Float32Array) => void>();
   private next = 0;
 
-  constructor(private readonly encoder: ScviEncoder, private readonly rowOf: Int32Array, threads = availableParallelism()) {
+  constructor(
+    private readonly encoder: ScviEncoder,
+    private readonly rowOf: Int32Array,
+    threads = availableParallelism(),
+  ) {
     this.workers = Array.from({ length: Math.max(0, Math.min(3, threads - 1)) }, () => {
       const w = new Worker(WORKER, { workerData: { encoder, rowOf } });
       w.on("message", (m: { id: number; out: Float32Array }) => {
@@ -34,9 +38,11 @@ export class ScviPool {
     const per = Math.ceil(x.rows / parts);
     const K = this.encoder.nLatent;
     const jobs = this.workers.map((w, i) => {
-      const r0 = (i + 1) * per, r1 = Math.min(x.rows, r0 + per);
+      const r0 = (i + 1) * per,
+        r1 = Math.min(x.rows, r0 + per);
       if (r0 >= r1) return Promise.resolve();
-      const p0 = x.indptr[r0]!, p1 = x.indptr[r1]!;
+      const p0 = x.indptr[r0]!,
+        p1 = x.indptr[r1]!;
       const indptr = Int32Array.from(x.indptr.subarray(r0, r1 + 1), (v) => v - p0);
       const id = this.next++;
       const done = new Promise<Float32Array>((resolve) => this.waiting.set(id, resolve));

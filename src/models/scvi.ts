@@ -53,7 +53,8 @@ export function readScviModel(dir: string): ScviEncoder {
   const root = readTorchPickle(file);
   const state = tensorsOf(mapGet(root, "model_state_dict"), file);
   const names = asNdArray(mapGet(root, "var_names"));
-  if (!names) throw new InputError("model.pt has no var_names", { file, fix: "save the model with scvi-tools (model.save)" });
+  if (!names)
+    throw new InputError("model.pt has no var_names", { file, fix: "save the model with scvi-tools (model.save)" });
   const varNames = (names.data as unknown[]).map(String);
   const kwargs = mapGet(root, "attr_dict", "init_params_", "kwargs", "kwargs");
   const useLayerNorm = ["encoder", "both"].includes(String(mapGet(kwargs, "use_layer_norm") ?? "none"));
@@ -71,10 +72,13 @@ export function readScviModel(dir: string): ScviEncoder {
     const [nOut, nIn] = W.shape as [number, number];
     const Wt = new Float32Array(nIn * nOut);
     for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) Wt[i * nOut + o] = W.data[o * nIn + i]!;
-    const scale = new Float64Array(nOut).fill(1), shift = new Float64Array(nOut);
+    const scale = new Float64Array(nOut).fill(1),
+      shift = new Float64Array(nOut);
     if (state.has(`${p}.1.running_mean`)) {
-      const mean = f64(get(`${p}.1.running_mean`)), variance = f64(get(`${p}.1.running_var`));
-      const w = f64(get(`${p}.1.weight`)), b = f64(get(`${p}.1.bias`));
+      const mean = f64(get(`${p}.1.running_mean`)),
+        variance = f64(get(`${p}.1.running_var`));
+      const w = f64(get(`${p}.1.weight`)),
+        b = f64(get(`${p}.1.bias`));
       for (let o = 0; o < nOut; o++) {
         scale[o] = w[o]! / Math.sqrt(variance[o]! + BN_EPS);
         shift[o] = b[o]! - mean[o]! * scale[o]!;
@@ -82,14 +86,19 @@ export function readScviModel(dir: string): ScviEncoder {
     }
     layers.push({ Wt, bias: f64(get(`${p}.0.bias`)), scale, shift, layerNorm: useLayerNorm, nIn, nOut });
   }
-  if (layers.length === 0) throw new InputError("no encoder layers (z_encoder.encoder.fc_layers) in model.pt", { file });
+  if (layers.length === 0)
+    throw new InputError("no encoder layers (z_encoder.encoder.fc_layers) in model.pt", { file });
   if (layers[0]!.nIn !== varNames.length) {
-    throw new InputError(`the encoder takes ${layers[0]!.nIn} inputs for ${varNames.length} genes: the model encodes covariates (encode_covariates=True), which is not supported yet`, { file });
+    throw new InputError(
+      `the encoder takes ${layers[0]!.nIn} inputs for ${varNames.length} genes: the model encodes covariates (encode_covariates=True), which is not supported yet`,
+      { file },
+    );
   }
   const M = get("z_encoder.mean_encoder.weight");
   const [nLatent, nHidden] = M.shape as [number, number];
   const meanWt = new Float64Array(nHidden * nLatent);
-  for (let o = 0; o < nLatent; o++) for (let i = 0; i < nHidden; i++) meanWt[i * nLatent + o] = M.data[o * nHidden + i]!;
+  for (let o = 0; o < nLatent; o++)
+    for (let i = 0; i < nHidden; i++) meanWt[i * nLatent + o] = M.data[o * nHidden + i]!;
   return { varNames, layers, meanWt, meanBias: f64(get("z_encoder.mean_encoder.bias")), nLatent, logVariational };
 }
 
@@ -97,7 +106,15 @@ export function readScviModel(dir: string): ScviEncoder {
  * Latent means of a block: `x` as CSR counts; `rowOf[c]` = model gene of var column c (or -1).
  * Returns rows × nLatent in `out`.
  */
-export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32Array, data: Float32Array, rows: number, rowOf: Int32Array, out: Float32Array): void {
+export function encodeBlock(
+  enc: ScviEncoder,
+  indptr: Int32Array,
+  indices: Int32Array,
+  data: Float32Array,
+  rows: number,
+  rowOf: Int32Array,
+  out: Float32Array,
+): void {
   const first = enc.layers[0]!;
   const nOut = first.nOut;
   const h = new Float64Array(nOut);
@@ -108,7 +125,8 @@ export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32
       const g = rowOf[indices[k]!]!;
       if (g < 0) continue;
       const x = enc.logVariational ? Math.log1p(data[k]!) : data[k]!;
-      const Wt = first.Wt, base = g * nOut;
+      const Wt = first.Wt,
+        base = g * nOut;
       for (let o = 0; o < nOut; o++) h[o]! += x * Wt[base + o]!;
     }
     latent(enc, deeper(enc, finish(first, h)), out.subarray(r * enc.nLatent, (r + 1) * enc.nLatent));
@@ -120,10 +138,20 @@ export function encodeBlock(enc: ScviEncoder, indptr: Int32Array, indices: Int32
  * present genes: A (rows × P, log1p counts) · Wp (P × nOut). `colOf[c]` = column of var column c
  * among the P present genes; `Wp` holds their rows of Wᵀ.
  */
-export function encodeBlockGemm(enc: ScviEncoder, x: { indptr: Int32Array; indices: Int32Array; data: Float32Array; rows: number }, colOf: Int32Array, Wp: Float32Array, P: number, sgemm: Sgemm, out: Float32Array): void {
+export function encodeBlockGemm(
+  enc: ScviEncoder,
+  x: { indptr: Int32Array; indices: Int32Array; data: Float32Array; rows: number },
+  colOf: Int32Array,
+  Wp: Float32Array,
+  P: number,
+  sgemm: Sgemm,
+  out: Float32Array,
+): void {
   const first = enc.layers[0]!;
-  const nOut = first.nOut, SUB = 1024;
-  const A = new Float32Array(Math.min(SUB, x.rows) * P), C = new Float32Array(Math.min(SUB, x.rows) * nOut);
+  const nOut = first.nOut,
+    SUB = 1024;
+  const A = new Float32Array(Math.min(SUB, x.rows) * P),
+    C = new Float32Array(Math.min(SUB, x.rows) * nOut);
   for (let s0 = 0; s0 < x.rows; s0 += SUB) {
     const rows = Math.min(SUB, x.rows - s0);
     A.fill(0, 0, rows * P);

@@ -23,14 +23,20 @@ export function readPretrainedPca(path: string): PretrainedPca {
   try {
     root = readPickle(readFileSync(path));
   } catch (err) {
-    throw new InputError(`cannot read the PCA pickle: ${(err as Error).message}`, { file: path, fix: "pass the reference's cellxgene_geo_pca_10000_to_50.pkl (pca.model_file)" });
+    throw new InputError(`cannot read the PCA pickle: ${(err as Error).message}`, {
+      file: path,
+      fix: "pass the reference's cellxgene_geo_pca_10000_to_50.pkl (pca.model_file)",
+    });
   }
   const top = root instanceof Map ? root : undefined;
   const pca = top?.get("pca_model");
   const scaler = top?.get("scaler");
   const genes = top?.get("gene_order");
   if (!(pca instanceof PyObject) || !Array.isArray(genes)) {
-    throw new InputError("not the reference's PCA pickle (expected keys pca_model, scaler, gene_order)", { file: path, fix: "pass the reference's cellxgene_geo_pca_10000_to_50.pkl (pca.model_file), or use pca mode: fit" });
+    throw new InputError("not the reference's PCA pickle (expected keys pca_model, scaler, gene_order)", {
+      file: path,
+      fix: "pass the reference's cellxgene_geo_pca_10000_to_50.pkl (pca.model_file), or use pca mode: fit",
+    });
   }
   const p = pca.dict;
   const components = array(p["components_"], "pca_model.components_", path);
@@ -45,7 +51,10 @@ export function readPretrainedPca(path: string): PretrainedPca {
     components: toF64(components),
     K,
     G,
-    explainedVarianceRatio: p["explained_variance_ratio_"] != null ? toF64(array(p["explained_variance_ratio_"], "explained_variance_ratio_", path)) : undefined,
+    explainedVarianceRatio:
+      p["explained_variance_ratio_"] != null
+        ? toF64(array(p["explained_variance_ratio_"], "explained_variance_ratio_", path))
+        : undefined,
   };
   if (out.genes.length !== G || out.pcaMean.length !== G || out.scalerMean.length !== G) {
     throw new InputError(`inconsistent sizes: ${out.genes.length} genes, components ${K}×${G}`, { file: path });

@@ -8,7 +8,9 @@ export type Weights = Map<string, Tensor>;
 
 /** IEEE half and bfloat16 bits to float32. */
 export function halfToFloat(bits: number): number {
-  const s = bits & 0x8000 ? -1 : 1, e = (bits >> 10) & 0x1f, f = bits & 0x3ff;
+  const s = bits & 0x8000 ? -1 : 1,
+    e = (bits >> 10) & 0x1f,
+    f = bits & 0x3ff;
   if (e === 0) return s * 2 ** -14 * (f / 1024);
   if (e === 31) return f ? NaN : s * Infinity;
   return s * 2 ** (e - 15) * (1 + f / 1024);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { InputError } from "../errors.ts";
-import { GlobalRef, readPickle } from "./pickle.ts";
+import { type GlobalRef, readPickle } from "./pickle.ts";
 import { toFloat32, type Tensor, type Weights } from "./tensor.ts";
 import { readZip } from "./zip-reader.ts";
 
@@ -29,7 +29,10 @@ export function readTorchPickle(path: string): unknown {
   try {
     zip = readZip(readFileSync(path));
   } catch (err) {
-    throw new InputError(`not a PyTorch zip checkpoint: ${(err as Error).message}`, { file: path, fix: "save with torch.save (zip format, torch ≥ 1.6) or use model.safetensors" });
+    throw new InputError(`not a PyTorch zip checkpoint: ${(err as Error).message}`, {
+      file: path,
+      fix: "save with torch.save (zip format, torch ≥ 1.6) or use model.safetensors",
+    });
   }
   const pkl = [...zip.keys()].find((k) => k.endsWith("/data.pkl") || k === "data.pkl");
   if (!pkl) throw new InputError("no data.pkl in the checkpoint", { file: path });
@@ -58,7 +61,9 @@ export function readTorchPickle(path: string): unknown {
 export function tensorsOf(dict: unknown, path: string): Weights {
   if (!(dict instanceof Map)) throw new InputError("the checkpoint is not a state_dict", { file: path });
   const weights: Weights = new Map();
-  for (const [k, v] of dict) if (v && typeof v === "object" && "data" in (v as object) && "shape" in (v as object)) weights.set(String(k), v as Tensor);
+  for (const [k, v] of dict)
+    if (v && typeof v === "object" && "data" in (v as object) && "shape" in (v as object))
+      weights.set(String(k), v as Tensor);
   return weights;
 }
 

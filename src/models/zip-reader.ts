@@ -31,24 +31,35 @@ export function readZip(buf: Buffer): Map<string, ZipEntry> {
     const method = buf.readUInt16LE(p + 10);
     let compressed = buf.readUInt32LE(p + 20);
     let size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
     let local = buf.readUInt32LE(p + 42);
     const name = buf.subarray(p + 46, p + 46 + nameLen).toString("utf8");
     // zip64 extra field: the 0xffffffff values follow in order size, compressed, offset
     let x = p + 46 + nameLen;
     const xEnd = x + extraLen;
     while (x + 4 <= xEnd) {
-      const id = buf.readUInt16LE(x), len = buf.readUInt16LE(x + 2);
+      const id = buf.readUInt16LE(x),
+        len = buf.readUInt16LE(x + 2);
       if (id === 0x0001) {
         let q = x + 4;
-        if (size === 0xffffffff) (size = Number(buf.readBigUInt64LE(q))), (q += 8);
-        if (compressed === 0xffffffff) (compressed = Number(buf.readBigUInt64LE(q))), (q += 8);
+        if (size === 0xffffffff) {
+          size = Number(buf.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (compressed === 0xffffffff) {
+          compressed = Number(buf.readBigUInt64LE(q));
+          q += 8;
+        }
         if (local === 0xffffffff) local = Number(buf.readBigUInt64LE(q));
       }
       x += 4 + len;
     }
     p = xEnd + commentLen;
-    const at = local, csize = compressed, usize = size;
+    const at = local,
+      csize = compressed,
+      usize = size;
     entries.set(name, {
       name,
       data() {

@@ -29,19 +29,23 @@ export function jacobiEigen(a: Float64Array, n: number): Eigen {
         if (Math.abs(apq) < 1e-300) continue;
         const theta = (A[q * n + q]! - A[p * n + p]!) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p]!, akq = A[k * n + q]!;
+          const akp = A[k * n + p]!,
+            akq = A[k * n + q]!;
           A[k * n + p] = c * akp - s * akq;
           A[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k]!, aqk = A[q * n + k]!;
+          const apk = A[p * n + k]!,
+            aqk = A[q * n + k]!;
           A[p * n + k] = c * apk - s * aqk;
           A[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p]!, vkq = V[k * n + q]!;
+          const vkp = V[k * n + p]!,
+            vkq = V[k * n + q]!;
           V[k * n + p] = c * vkp - s * vkq;
           V[k * n + q] = s * vkp + c * vkq;
         }
@@ -92,7 +96,8 @@ function truncate(e: Eigen, k: number): Eigen {
 
 /** Ritz values (descending) and the top-kk Ritz vectors of the j-step tridiagonal, with their residual. */
 function ritz(alpha: Float64Array, beta: Float64Array, j: number, kk: number, lastBeta: number) {
-  const d = alpha.slice(0, j), e = beta.slice(0, j);
+  const d = alpha.slice(0, j),
+    e = beta.slice(0, j);
   const values = tridiagonalEigenvalues(d, e).reverse();
   const small: Float64Array[] = [];
   let residual = 0;
@@ -106,7 +111,8 @@ function ritz(alpha: Float64Array, beta: Float64Array, j: number, kk: number, la
 
 function lanczos(C: Float64Array, n: number, k: number): TopEigen {
   const Q: Float64Array[] = []; // the Lanczos vectors
-  const alpha = new Float64Array(n), beta = new Float64Array(n);
+  const alpha = new Float64Array(n),
+    beta = new Float64Array(n);
   let q = new Float64Array(n);
   for (let i = 0; i < n; i++) q[i] = 1 + 0.5 * Math.sin(i + 1); // fixed, generic start
   normalize(q);

@@ -9,6 +9,9 @@ parentPort!.on("message", (msg: { type: "block"; block: CsrBlock; posOf: Int32Ar
     addGram(acc, msg.block, msg.posOf);
     parentPort!.postMessage({ type: "done" });
   } else {
-    parentPort!.postMessage({ type: "result", n: acc.n, sums: acc.sums, gram: acc.gram }, [acc.sums.buffer as ArrayBuffer, acc.gram.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ type: "result", n: acc.n, sums: acc.sums, gram: acc.gram }, [
+      acc.sums.buffer as ArrayBuffer,
+      acc.gram.buffer as ArrayBuffer,
+    ]);
   }
 });

@@ -22,7 +22,9 @@ export function addGram(acc: GramAccumulator, block: CsrBlock, posOf: Int32Array
   const { P, sums, gram } = acc;
   // the block restricted to the P columns, rows in CSR with increasing positions
   const nnz = block.indptr[block.rows]!;
-  const pos = new Int32Array(nnz), val = new Float64Array(nnz), rowEnd = new Int32Array(nnz);
+  const pos = new Int32Array(nnz),
+    val = new Float64Array(nnz),
+    rowEnd = new Int32Array(nnz);
   const colCount = new Int32Array(P + 1);
   let m = 0;
   for (let r = 0; r < block.rows; r++) {

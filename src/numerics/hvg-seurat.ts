@@ -20,7 +20,9 @@ const N_BINS = 20;
 export function seuratSingle(m: GeneMoments, nTop: number, keep?: Uint8Array): SeuratResult {
   const G = m.s1.length;
   const n = m.n;
-  const means = new Float64Array(G), dispersions = new Float64Array(G), dispersionsNorm = new Float64Array(G);
+  const means = new Float64Array(G),
+    dispersions = new Float64Array(G),
+    dispersionsNorm = new Float64Array(G);
   const idx: number[] = [];
   for (let g = 0; g < G; g++) {
     if (keep && !keep[g]) continue;
@@ -33,7 +35,8 @@ export function seuratSingle(m: GeneMoments, nTop: number, keep?: Uint8Array): S
     means[g] = Math.log1p(mean);
   }
   // pandas.cut(means, 20): equal-width edges over [min, max], the first lowered by 0.1% of the range
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const g of idx) {
     lo = Math.min(lo, means[g]!);
     hi = Math.max(hi, means[g]!);
@@ -60,7 +63,10 @@ export function seuratSingle(m: GeneMoments, nTop: number, keep?: Uint8Array): S
     for (const g of members) dispersionsNorm[g] = (dispersions[g]! - avg) / dev;
   }
   const flags = new Uint8Array(G);
-  const ranked = idx.filter((g) => !Number.isNaN(dispersionsNorm[g]!)).map((g) => dispersionsNorm[g]!).sort((a, b) => b - a);
+  const ranked = idx
+    .filter((g) => !Number.isNaN(dispersionsNorm[g]!))
+    .map((g) => dispersionsNorm[g]!)
+    .sort((a, b) => b - a);
   if (ranked.length > 0) {
     const cutoff = ranked[Math.min(nTop, ranked.length) - 1]!;
     for (const g of idx) if (dispersionsNorm[g]! >= cutoff) flags[g] = 1;
@@ -84,11 +90,18 @@ export interface SeuratBatchResult extends SeuratResult {
 /** Batches in the order given (scanpy sorts the batch categories); genes named by `names`. */
 export function seuratBatched(perBatch: GeneMoments[], nTop: number, names: readonly string[]): SeuratBatchResult {
   const G = names.length;
-  const results = perBatch.map((m) => seuratSingle(m, nTop, Uint8Array.from(m.nnz, (c) => (c > 0 ? 1 : 0))));
+  const results = perBatch.map((m) =>
+    seuratSingle(
+      m,
+      nTop,
+      Uint8Array.from(m.nnz, (c) => (c > 0 ? 1 : 0)),
+    ),
+  );
   const mean = (pick: (r: SeuratResult) => Float64Array) => {
     const out = new Float64Array(G);
     for (let g = 0; g < G; g++) {
-      let s = 0, c = 0;
+      let s = 0,
+        c = 0;
       for (const r of results) {
         const v = pick(r)[g]!;
         if (!Number.isNaN(v)) {
@@ -100,12 +113,15 @@ export function seuratBatched(perBatch: GeneMoments[], nTop: number, names: read
     }
     return out;
   };
-  const means = mean((r) => r.means), dispersions = mean((r) => r.dispersions), dispersionsNorm = mean((r) => r.dispersionsNorm);
+  const means = mean((r) => r.means),
+    dispersions = mean((r) => r.dispersions),
+    dispersionsNorm = mean((r) => r.dispersionsNorm);
   const nbatches = new Int32Array(G);
   for (const r of results) for (let g = 0; g < G; g++) nbatches[g]! += r.flags[g]!;
   const order = Array.from({ length: G }, (_, g) => g).sort((a, b) => {
     if (nbatches[a] !== nbatches[b]) return nbatches[b]! - nbatches[a]!;
-    const da = dispersionsNorm[a]!, db = dispersionsNorm[b]!;
+    const da = dispersionsNorm[a]!,
+      db = dispersionsNorm[b]!;
     if (Number.isNaN(da) !== Number.isNaN(db)) return Number.isNaN(da) ? 1 : -1;
     if (da !== db && !Number.isNaN(da)) return db - da;
     return names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0;
@@ -121,7 +137,10 @@ export function topN(result: SeuratResult, nTop: number): number[] {
   const flagged: number[] = [];
   result.flags.forEach((f, g) => f && flagged.push(g));
   if (flagged.length <= nTop) return flagged;
-  return flagged.sort((a, b) => result.dispersionsNorm[b]! - result.dispersionsNorm[a]! || a - b).slice(0, nTop).sort((a, b) => a - b);
+  return flagged
+    .sort((a, b) => result.dispersionsNorm[b]! - result.dispersionsNorm[a]! || a - b)
+    .slice(0, nTop)
+    .sort((a, b) => a - b);
 }
 
 export interface SeuratCutoffs {

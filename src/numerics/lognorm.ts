@@ -22,7 +22,8 @@ export function logNormalizeChecked(block: CsrBlock): { block: CsrBlock; valid: 
   const out = new Float32Array(data.length);
   let valid = true;
   for (let r = 0; r < rows; r++) {
-    const a = indptr[r]!, b = indptr[r + 1]!;
+    const a = indptr[r]!,
+      b = indptr[r + 1]!;
     let total = 0;
     for (let k = a; k < b; k++) {
       const v = data[k]!;
@@ -45,7 +46,10 @@ export interface ValueProfile {
 }
 
 export function profileValues(data: Float32Array): ValueProfile {
-  let allIntegers = true, firstNegative = -1, firstNonFinite = -1, max = 0;
+  let allIntegers = true,
+    firstNegative = -1,
+    firstNonFinite = -1,
+    max = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!Number.isFinite(v)) {
@@ -74,7 +78,8 @@ export function medianExpm1RowSum(block: CsrBlock): number {
 
 /** The row that holds entry k of a CSR block. */
 export function rowOfEntry(indptr: Int32Array, k: number): number {
-  let lo = 0, hi = indptr.length - 1;
+  let lo = 0,
+    hi = indptr.length - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (indptr[mid]! <= k) lo = mid;

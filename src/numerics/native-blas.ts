@@ -29,8 +29,12 @@ export function nativeSgemm(): { sgemm?: Sgemm; library?: string } {
       const fn = lib.func(
         "void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, _Inout_ float *C, int ldc)",
       );
-      const ROW_MAJOR = 101, NO_TRANS = 111;
-      loaded = { library: name, sgemm: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N) };
+      const ROW_MAJOR = 101,
+        NO_TRANS = 111;
+      loaded = {
+        library: name,
+        sgemm: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N),
+      };
       return loaded;
     } catch {
       /* try the next name */

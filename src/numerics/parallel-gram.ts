@@ -21,7 +21,10 @@ export class ParallelGram {
   private readonly slots: Slot[];
   private error?: Error;
 
-  constructor(private readonly P: number, threads = Math.min(4, availableParallelism())) {
+  constructor(
+    private readonly P: number,
+    threads = Math.min(4, availableParallelism()),
+  ) {
     this.slots = Array.from({ length: Math.max(1, threads) }, () => {
       const slot: Slot = { worker: new Worker(WORKER, { workerData: { P } }), inFlight: 0 };
       slot.worker.on("message", (m: { type: string }) => {
@@ -48,7 +51,9 @@ export class ParallelGram {
     }
     if (this.error) throw this.error;
     slot.inFlight++;
-    const transfer = [block.indptr.buffer, block.indices.buffer, block.data.buffer].filter((b, i, all) => all.indexOf(b) === i) as ArrayBuffer[];
+    const transfer = [block.indptr.buffer, block.indices.buffer, block.data.buffer].filter(
+      (b, i, all) => all.indexOf(b) === i,
+    ) as ArrayBuffer[];
     slot.worker.postMessage({ type: "block", block, posOf }, transfer);
   }
 
@@ -57,7 +62,10 @@ export class ParallelGram {
     const total: GramAccumulator = { P, n: 0, sums: new Float64Array(P), gram: new Float64Array(P * P) };
     for (const slot of this.slots) {
       const result = await new Promise<{ n: number; sums: Float64Array; gram: Float64Array }>((resolve, reject) => {
-        slot.worker.on("message", (m: { type: string; n: number; sums: Float64Array; gram: Float64Array }) => m.type === "result" && resolve(m));
+        slot.worker.on(
+          "message",
+          (m: { type: string; n: number; sums: Float64Array; gram: Float64Array }) => m.type === "result" && resolve(m),
+        );
         slot.worker.once("error", reject);
         slot.worker.postMessage({ type: "finish" });
       });

@@ -5,7 +5,14 @@ import type { CsrBlock } from "./csr.ts";
  * out[r, :] = bias + Σ_k block[r, c_k] · W[rowOf[c_k], :], for columns with rowOf ≥ 0.
  * W is row-major (rows × K), accumulation in float64, out float32 (rows × K).
  */
-export function csrTimesDense(block: CsrBlock, rowOf: Int32Array, W: Float64Array, K: number, bias: Float64Array, out: Float32Array): void {
+export function csrTimesDense(
+  block: CsrBlock,
+  rowOf: Int32Array,
+  W: Float64Array,
+  K: number,
+  bias: Float64Array,
+  out: Float32Array,
+): void {
   const acc = new Float64Array(K);
   const { indptr, indices, data } = block;
   for (let r = 0; r < block.rows; r++) {

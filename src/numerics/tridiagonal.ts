@@ -19,10 +19,13 @@ export function tridiagonalEigenvalues(diag: Float64Array, off: Float64Array): F
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
       let r = Math.hypot(g, 1);
       g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
-      let s = 1, c = 1, p = 0;
+      let s = 1,
+        c = 1,
+        p = 0;
       let i = m - 1;
       for (; i >= l; i--) {
-        const f = s * e[i]!, b = c * e[i]!;
+        const f = s * e[i]!,
+          b = c * e[i]!;
         r = Math.hypot(f, g);
         e[i + 1] = r;
         if (r === 0) {
@@ -51,12 +54,21 @@ export function tridiagonalEigenvalues(diag: Float64Array, off: Float64Array): F
  * Unit eigenvector of T for eigenvalue `lambda` by inverse iteration (tridiagonal LU with partial
  * pivoting), orthogonalized against `previous` (for close eigenvalues).
  */
-export function tridiagonalEigenvector(diag: Float64Array, off: Float64Array, lambda: number, previous: Float64Array[], seed: number): Float64Array {
+export function tridiagonalEigenvector(
+  diag: Float64Array,
+  off: Float64Array,
+  lambda: number,
+  previous: Float64Array[],
+  seed: number,
+): Float64Array {
   const n = diag.length;
   const scale = Math.max(...Array.from(diag, Math.abs), ...Array.from(off.subarray(0, n - 1), Math.abs), 1e-300);
   const tiny = Number.EPSILON * scale;
   // LU of (T − λI) with partial pivoting: rows may swap with the next, giving a second super-diagonal
-  const a = new Float64Array(n), b = new Float64Array(n), c = new Float64Array(n), l = new Float64Array(n);
+  const a = new Float64Array(n),
+    b = new Float64Array(n),
+    c = new Float64Array(n),
+    l = new Float64Array(n);
   const swapped = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     a[i] = diag[i]! - lambda;

@@ -46,7 +46,10 @@ export type Section = z.infer<typeof sectionSchema>;
 
 export const configSchema = z
   .object({
-    dataset: z.object({ name: z.string().min(1) }).catchall(z.unknown()).optional(),
+    dataset: z
+      .object({ name: z.string().min(1) })
+      .catchall(z.unknown())
+      .optional(),
     batch_key: z.string().nullable().optional(),
     split_dataset: z.boolean().default(true),
     base_file_path: z.string().nullable().optional(),

@@ -23,7 +23,10 @@ export function createDatasetContext(s: DatasetSettings): DatasetContext {
   for (const f of s.files) {
     const root = resolve(f);
     if (cacheDir === root || cacheDir.startsWith(root + sep)) {
-      throw new ConfigError(`the preparation cache ${cacheDir} would be inside the input ${f}`, { key: "cache_dir", fix: "set cache_dir outside the input tree" });
+      throw new ConfigError(`the preparation cache ${cacheDir} would be inside the input ${f}`, {
+        key: "cache_dir",
+        fix: "set cache_dir outside the input tree",
+      });
     }
   }
   const opened = new WeakMap<AnnDataReader, FileInputs>();
@@ -50,7 +53,12 @@ export function createDatasetContext(s: DatasetSettings): DatasetContext {
         await inputs.open("lognorm");
         await visit.begin?.(file);
         const nth = s.files.indexOf(path);
-        const progress = s.log.progress("scan", reader.nObs, { file: path, ...(visit.method ? { method: visit.method } : {}) }, `file ${nth + 1} of ${s.files.length}`);
+        const progress = s.log.progress(
+          "scan",
+          reader.nObs,
+          { file: path, ...(visit.method ? { method: visit.method } : {}) },
+          `file ${nth + 1} of ${s.files.length}`,
+        );
         try {
           for await (const { r0, block } of inputs.blocks("lognorm", visit.blockRows)) {
             s.signal?.throwIfAborted();

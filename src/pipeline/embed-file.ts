@@ -49,7 +49,11 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
   const report = () => ({ input: task.input, output: task.output, nObs: reader.nObs, results });
   try {
     if (reader.nObs === 0) {
-      throw new InputError("the file has 0 cells; there is nothing to embed", { file: task.input, key: "obs", fix: "drop empty chunk files from input_files" });
+      throw new InputError("the file has 0 cells; there is nothing to embed", {
+        file: task.input,
+        key: "obs",
+        fix: "drop empty chunk files from input_files",
+      });
     }
     // an output made from another input is never skipped as complete nor added to
     const identity = await inputIdentity(reader);
@@ -64,10 +68,20 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
         if (decision.note) log.info(`${obsmKey(name)}: ${decision.note}`);
         toRun.push(name);
       } else if (decision.error) {
-        fail(name, new InputError(decision.error, { file: outputExists ? task.output : task.input, key: `obsm/${obsmKey(name)}`, fix: "rerun with overwrite (--overwrite or ++<section>.overwrite=true) to replace it" }));
+        fail(
+          name,
+          new InputError(decision.error, {
+            file: outputExists ? task.output : task.input,
+            key: `obsm/${obsmKey(name)}`,
+            fix: "rerun with overwrite (--overwrite or ++<section>.overwrite=true) to replace it",
+          }),
+        );
       } else {
-        if (status.state === "complete" && status.consolidatedStale) await repairConsolidated(task.output, obsmKey(name), log);
-        log.info(`${obsmKey(name)}: already complete ${JSON.stringify(status.state === "complete" ? status.shape : [])}, skipped`);
+        if (status.state === "complete" && status.consolidatedStale)
+          await repairConsolidated(task.output, obsmKey(name), log);
+        log.info(
+          `${obsmKey(name)}: already complete ${JSON.stringify(status.state === "complete" ? status.shape : [])}, skipped`,
+        );
         results.push({ method: name, key: obsmKey(name), status: "skipped", detail: "already complete" });
       }
     }
@@ -93,8 +107,17 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     const active: Active[] = [];
     for (const p of prepared) {
       try {
-        const chunkRows = blockRows * Math.max(1, Math.floor(obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs) / blockRows));
-        const writer = await ObsmWriter.begin({ store: task.output, key: obsmKey(p.method.name), nObs: reader.nObs, dim: p.embedder.dim, chunkRows, compressor: settings.compressor });
+        const chunkRows =
+          blockRows *
+          Math.max(1, Math.floor(obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs) / blockRows));
+        const writer = await ObsmWriter.begin({
+          store: task.output,
+          key: obsmKey(p.method.name),
+          nObs: reader.nObs,
+          dim: p.embedder.dim,
+          chunkRows,
+          compressor: settings.compressor,
+        });
         active.push({ ...p, writer, started: Date.now() });
       } catch (err) {
         fail(p.method.name, err);
@@ -110,7 +133,13 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
         }
         const seconds = (Date.now() - a.started) / 1000;
         log.info(`${obsmKey(a.method.name)}: wrote (${reader.nObs}, ${a.embedder.dim}) in ${seconds.toFixed(1)} s`);
-        results.push({ method: a.method.name, key: obsmKey(a.method.name), status: "written", detail: `(${reader.nObs}, ${a.embedder.dim})`, seconds });
+        results.push({
+          method: a.method.name,
+          key: obsmKey(a.method.name),
+          status: "written",
+          detail: `(${reader.nObs}, ${a.embedder.dim})`,
+          seconds,
+        });
       } catch (err) {
         await a.writer.abort();
         fail(a.method.name, err);
@@ -123,7 +152,13 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
 }
 
 /** Feeds every active method its input, block by block; a method that fails is dropped and aborted. */
-async function streamBlocks(reader: AnnDataReader, blockRows: number, active: Active[], run: FileRun, fail: (method: string, err: unknown) => void): Promise<void> {
+async function streamBlocks(
+  reader: AnnDataReader,
+  blockRows: number,
+  active: Active[],
+  run: FileRun,
+  fail: (method: string, err: unknown) => void,
+): Promise<void> {
   if (active.length === 0) return;
   const inputs = run.dataset.inputs(reader);
   const progress = run.progress ? createProgress(reader.path, reader.nObs) : undefined;
@@ -152,7 +187,11 @@ async function streamBlocks(reader: AnnDataReader, blockRows: number, active: Ac
   progress?.finish();
 }
 
-function decide(status: EmbeddingStatus, overwrite: boolean, dim?: number): { run: boolean; note?: string; error?: string } {
+function decide(
+  status: EmbeddingStatus,
+  overwrite: boolean,
+  dim?: number,
+): { run: boolean; note?: string; error?: string } {
   switch (status.state) {
     case "missing":
       return { run: true };
@@ -163,7 +202,10 @@ function decide(status: EmbeddingStatus, overwrite: boolean, dim?: number): { ru
     case "wrong-shape":
       return overwrite
         ? { run: true, note: `overwrite: replacing shape [${status.shape}]` }
-        : { run: false, error: `exists with shape [${status.shape}], expected ${dim === undefined ? "n_obs rows" : `(n_obs, ${dim})`}` };
+        : {
+            run: false,
+            error: `exists with shape [${status.shape}], expected ${dim === undefined ? "n_obs rows" : `(n_obs, ${dim})`}`,
+          };
   }
 }
 

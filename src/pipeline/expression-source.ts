@@ -11,7 +11,13 @@ import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { MatrixReader } from "../anndata/matrix.ts";
 import { InputError } from "../errors.ts";
 import type { CsrBlock } from "../numerics/csr.ts";
-import { logNormalizeChecked, medianExpm1RowSum, profileValues, rowOfEntry, type ValueProfile } from "../numerics/lognorm.ts";
+import {
+  logNormalizeChecked,
+  medianExpm1RowSum,
+  profileValues,
+  rowOfEntry,
+  type ValueProfile,
+} from "../numerics/lognorm.ts";
 import { describeInvalid, firstInvalid, type ValueRule } from "../numerics/value-check.ts";
 
 export type XIs = "auto" | "lognorm" | "counts";
@@ -54,13 +60,17 @@ export async function countsSource(reader: AnnDataReader, xIs: XIs): Promise<Row
   if (xIs === "counts") return raw(await reader.matrix("X"), "X (x_is: counts, configured); no layers['counts']");
   if (xIs === "auto" && (await reader.has("X"))) {
     const s = await sampleX(reader);
-    if (holdsCounts(s.profile)) return raw(s.x, `X holds integer counts in its first ${s.rows} rows; no layers['counts']`);
+    if (holdsCounts(s.profile))
+      return raw(s.x, `X holds integer counts in its first ${s.rows} rows; no layers['counts']`);
   }
-  throw new InputError(`raw counts are needed, and layers['counts'] is missing (X is not integer counts${xIs === "lognorm" ? ": x_is: lognorm" : ""})`, {
-    file: reader.path,
-    key: "layers/counts",
-    fix: "store the raw counts as layers['counts']",
-  });
+  throw new InputError(
+    `raw counts are needed, and layers['counts'] is missing (X is not integer counts${xIs === "lognorm" ? ": x_is: lognorm" : ""})`,
+    {
+      file: reader.path,
+      key: "layers/counts",
+      fix: "store the raw counts as layers['counts']",
+    },
+  );
 }
 
 /** log1p(normalize_total(counts, 1e4)), as the CPU methods read it. */
@@ -69,34 +79,62 @@ export async function lognormSource(reader: AnnDataReader, xIs: XIs): Promise<Ro
   const hasX = await reader.has("X");
   const hasCounts = await reader.has("layers/counts");
   if (!hasX && !hasCounts) {
-    throw new InputError("neither X nor layers['counts'] is present", { file, key: "X", fix: "store the expression matrix as X or layers['counts']" });
+    throw new InputError("neither X nor layers['counts'] is present", {
+      file,
+      key: "X",
+      fix: "store the expression matrix as X or layers['counts']",
+    });
   }
   if (xIs === "lognorm") return stored(await reader.matrix("X"), "x_is: lognorm (configured)", file);
-  if (xIs === "counts") return counts(await reader.matrix("X"), "lognorm", "x_is: counts (configured); log1p(normalize_total(X, 1e4)) per block", file);
+  if (xIs === "counts")
+    return counts(
+      await reader.matrix("X"),
+      "lognorm",
+      "x_is: counts (configured); log1p(normalize_total(X, 1e4)) per block",
+      file,
+    );
 
   if (hasX) {
     const s = await sampleX(reader);
     const p = s.profile;
     if (holdsCounts(p)) {
       const same = hasCounts ? await sameStoredValues(s.x, await reader.matrix("layers/counts"), s.rows) : false;
-      return counts(s.x, "lognorm", `X holds integer counts${same ? " (equal to layers['counts'])" : ""} in its first ${s.rows} rows; log1p(normalize_total(X, 1e4)) per block`, file);
+      return counts(
+        s.x,
+        "lognorm",
+        `X holds integer counts${same ? " (equal to layers['counts'])" : ""} in its first ${s.rows} rows; log1p(normalize_total(X, 1e4)) per block`,
+        file,
+      );
     }
     if (p.firstNonFinite < 0 && p.firstNegative < 0) {
       const median = medianExpm1RowSum(s.block);
-      if (Math.abs(median - 1e4) / 1e4 < 0.01) return stored(s.x, `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`, file);
+      if (Math.abs(median - 1e4) / 1e4 < 0.01)
+        return stored(s.x, `X is log-normalized (median row sum of expm1(X) = ${median.toFixed(1)} ≈ 1e4)`, file);
       if (!hasCounts) {
-        return stored(s.x, `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`, file);
+        return stored(
+          s.x,
+          `X is non-negative, non-integer; assumed log-normalized (median row sum of expm1(X) = ${median.toFixed(1)}, not 1e4; no layers['counts'] to check against)`,
+          file,
+        );
       }
     }
     if (!hasCounts) {
-      throw new InputError("X is neither raw counts nor log-normalized (it has negative or non-finite values), and layers['counts'] is missing", {
-        file,
-        key: "layers/counts",
-        fix: "add the raw counts as layers['counts'], or set x_is: lognorm if X really is log1p(normalize_total)",
-      });
+      throw new InputError(
+        "X is neither raw counts nor log-normalized (it has negative or non-finite values), and layers['counts'] is missing",
+        {
+          file,
+          key: "layers/counts",
+          fix: "add the raw counts as layers['counts'], or set x_is: lognorm if X really is log1p(normalize_total)",
+        },
+      );
     }
   }
-  return counts(await reader.matrix("layers/counts"), "lognorm", "X is not usable as is; log1p(normalize_total(layers['counts'], 1e4)) per block", file);
+  return counts(
+    await reader.matrix("layers/counts"),
+    "lognorm",
+    "X is not usable as is; log1p(normalize_total(layers['counts'], 1e4)) per block",
+    file,
+  );
 }
 
 /** X used as stored (log-normalized): each block checked to be finite and non-negative. */
@@ -139,23 +177,33 @@ function counts(matrix: MatrixReader, transform: "lognorm" | "none", reason: str
 }
 
 const FIX: Record<string, string> = {
-  "log-normalized expression": "X must be finite and ≥ 0, as log1p(normalize_total(counts)) is: re-create it from the raw counts (sc.pp.normalize_total, sc.pp.log1p), or store the raw counts as layers['counts'] and X as they are",
-  "raw counts": "counts must be finite and ≥ 0: fix the upstream preprocessing, or store the raw counts as layers['counts']",
-  "raw counts, whole numbers": "the methods reading raw counts (geneformer, scvi_fm) need integer UMI counts: store them as layers['counts'], not normalized, scaled or corrected values",
+  "log-normalized expression":
+    "X must be finite and ≥ 0, as log1p(normalize_total(counts)) is: re-create it from the raw counts (sc.pp.normalize_total, sc.pp.log1p), or store the raw counts as layers['counts'] and X as they are",
+  "raw counts":
+    "counts must be finite and ≥ 0: fix the upstream preprocessing, or store the raw counts as layers['counts']",
+  "raw counts, whole numbers":
+    "the methods reading raw counts (geneformer, scvi_fm) need integer UMI counts: store them as layers['counts'], not normalized, scaled or corrected values",
 };
 
 /** Throws, naming the file, key, row, column and value, when a block holds a value the rule refuses. */
-function checkBlock(block: CsrBlock, rule: ValueRule, at: { file: string; key: string; r0: number; what: string }): void {
+function checkBlock(
+  block: CsrBlock,
+  rule: ValueRule,
+  at: { file: string; key: string; r0: number; what: string },
+): void {
   const bad = firstInvalid(block.data, rule);
   if (bad < 0) return;
   const value = block.data[bad]!;
   const row = at.r0 + rowOfEntry(block.indptr, bad);
   const fractional = Number.isFinite(value) && value >= 0;
-  throw new InputError(`${describeInvalid(value)} (${value}) in row ${row}, column ${block.indices[bad]} of the ${at.what}`, {
-    file: at.file,
-    key: at.key,
-    fix: FIX[fractional ? "raw counts, whole numbers" : at.what]!,
-  });
+  throw new InputError(
+    `${describeInvalid(value)} (${value}) in row ${row}, column ${block.indices[bad]} of the ${at.what}`,
+    {
+      file: at.file,
+      key: at.key,
+      fix: FIX[fractional ? "raw counts, whole numbers" : at.what]!,
+    },
+  );
 }
 
 async function sameStoredValues(a: MatrixReader, b: MatrixReader, rows: number): Promise<boolean> {

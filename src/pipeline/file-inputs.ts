@@ -41,7 +41,8 @@ export function fileInputs(reader: AnnDataReader, s: InputSettings): FileInputs 
     read: async (input, r0, r1) => (await source(input)).read(r0, r1),
     async *blocks(input, rows = s.chunkRows) {
       const src = await source(input);
-      for (const [r0, r1] of rowRanges(reader.nObs, Math.min(rows, s.chunkRows))) yield { r0, block: await src.read(r0, r1) };
+      for (const [r0, r1] of rowRanges(reader.nObs, Math.min(rows, s.chunkRows)))
+        yield { r0, block: await src.read(r0, r1) };
     },
   };
 }

@@ -47,7 +47,15 @@ export async function inputIdentity(reader: AnnDataReader): Promise<InputIdentit
   const h = createHash("sha256");
   for (const name of await reader.obsNames()) h.update(`${name}\0`);
   h.update(JSON.stringify({ x_shape: shape, x_nnz: nnz }));
-  return { path, size, mtime: new Date(mtimeMs).toISOString(), fingerprint: `sha256:${h.digest("hex")}`, n_obs: reader.nObs, x_shape: shape, x_nnz: nnz };
+  return {
+    path,
+    size,
+    mtime: new Date(mtimeMs).toISOString(),
+    fingerprint: `sha256:${h.digest("hex")}`,
+    n_obs: reader.nObs,
+    x_shape: shape,
+    x_nnz: nnz,
+  };
 }
 
 export function sameInput(recorded: InputIdentity, current: InputIdentity): boolean {
@@ -67,13 +75,22 @@ export async function recordedIdentity(store: string): Promise<InputIdentity | u
 export async function recordIdentity(store: string, identity: InputIdentity): Promise<void> {
   await withLock(storeLockPath(store), store, async () => {
     const format = await zarrFormatOf(store);
-    if (format === undefined) throw new InputError("the output has no root zarr metadata to record its input in", { file: store, fix: "remove the output and run again" });
+    if (format === undefined)
+      throw new InputError("the output has no root zarr metadata to record its input in", {
+        file: store,
+        fix: "remove the output and run again",
+      });
     const attrs = (await readNodeAttrs(format, store)) ?? {};
     const next = { ...attrs, scembed: { ...((attrs["scembed"] as Attrs | undefined) ?? {}), input: identity } };
     await writeNodeAttrs(format, store, next);
     // v2's consolidated copy of the root attributes (v3 keeps none: the root is its own zarr.json)
-    const consolidated = format === 2 ? ((await readJson(join(store, ".zmetadata"))) as { metadata?: Attrs } | undefined) : undefined;
-    if (consolidated?.metadata) await writeJsonAtomic(join(store, ".zmetadata"), { ...consolidated, metadata: { ...consolidated.metadata, ".zattrs": next } });
+    const consolidated =
+      format === 2 ? ((await readJson(join(store, ".zmetadata"))) as { metadata?: Attrs } | undefined) : undefined;
+    if (consolidated?.metadata)
+      await writeJsonAtomic(join(store, ".zmetadata"), {
+        ...consolidated,
+        metadata: { ...consolidated.metadata, ".zattrs": next },
+      });
   });
 }
 
@@ -81,7 +98,12 @@ export async function recordIdentity(store: string, identity: InputIdentity): Pr
  * Before anything is skipped or added to an existing output: is it this input's? Returns whether
  * the output still exists (false when `overwrite` removed an output of another input).
  */
-export async function reconcileOutput(output: string, current: InputIdentity, overwrite: boolean, log: Logger): Promise<boolean> {
+export async function reconcileOutput(
+  output: string,
+  current: InputIdentity,
+  overwrite: boolean,
+  log: Logger,
+): Promise<boolean> {
   const recorded = await recordedIdentity(output);
   if (recorded && sameInput(recorded, current)) return true;
   if (!recorded) {
@@ -89,12 +111,16 @@ export async function reconcileOutput(output: string, current: InputIdentity, ov
     if (!own) return true; // not an AnnData zarr store: creating the output says so
     if (own.fingerprint === current.fingerprint) {
       const say = own.hasEmbeddings ? log.warn.bind(log) : log.info.bind(log);
-      say(`${output} records no input identity (written before scembed recorded it); its cells and X match ${current.path}: accepted, identity recorded`);
+      say(
+        `${output} records no input identity (written before scembed recorded it); its cells and X match ${current.path}: accepted, identity recorded`,
+      );
       await recordIdentity(output, current);
       return true;
     }
   }
-  const was = recorded ? describe(recorded) : "an input with other cells (its obs names or X differ; no identity recorded)";
+  const was = recorded
+    ? describe(recorded)
+    : "an input with other cells (its obs names or X differ; no identity recorded)";
   if (!overwrite) {
     throw new InputError(`the output was made from another input: ${was}; the input now is ${describe(current)}`, {
       file: output,
@@ -141,7 +167,8 @@ async function xExtent(reader: AnnDataReader): Promise<{ shape: number[] | null;
 async function footprint(path: string): Promise<{ size: number; mtimeMs: number }> {
   const info = await stat(path);
   if (!info.isDirectory()) return { size: info.size, mtimeMs: info.mtimeMs };
-  let size = 0, mtimeMs = 0;
+  let size = 0,
+    mtimeMs = 0;
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);

@@ -22,7 +22,14 @@ export interface Inspection {
   consolidatedMetadata: boolean;
   /** how X (or its CSR data) and layers/counts are stored: format, chunks or shards, codecs */
   storage: Record<string, string>;
-  obsm: { key: string; shape: number[]; dtype: string; status: EmbeddingStatus["state"]; detail?: string; storage?: string }[];
+  obsm: {
+    key: string;
+    shape: number[];
+    dtype: string;
+    status: EmbeddingStatus["state"];
+    detail?: string;
+    storage?: string;
+  }[];
   /** the expression streams the methods read, as x_is: auto finds them */
   inputs: Record<ExpressionInput, Readiness>;
   methods: ({ method: string } & Readiness)[];
@@ -36,7 +43,12 @@ export async function inspectFile(path: string): Promise<Inspection> {
     const obsm: Inspection["obsm"] = [];
     for (const e of await reader.obsm()) {
       const st = await embeddingStatus(path, e.key, reader.nObs);
-      const detail = st.state === "incomplete" ? `${st.missingChunks} chunk(s) missing` : st.state === "complete" && st.consolidatedStale ? ".zmetadata does not list it" : undefined;
+      const detail =
+        st.state === "incomplete"
+          ? `${st.missingChunks} chunk(s) missing`
+          : st.state === "complete" && st.consolidatedStale
+            ? ".zmetadata does not list it"
+            : undefined;
       obsm.push({ ...e, status: st.state, detail, storage: await storageOf(reader, `obsm/${e.key}`) });
     }
     const storage: Record<string, string> = {};
@@ -49,7 +61,10 @@ export async function inspectFile(path: string): Promise<Inspection> {
         (s) => ({ ready: true, detail: s.reason }),
         (err: Error) => ({ ready: false, detail: err.message.split("\n")[0]! }),
       );
-    const inputs = { lognorm: await found(lognormSource(reader, "auto")), counts: await found(countsSource(reader, "auto")) };
+    const inputs = {
+      lognorm: await found(lognormSource(reader, "auto")),
+      counts: await found(countsSource(reader, "auto")),
+    };
     const methods: Inspection["methods"] = [];
     for (const name of methodNames()) {
       const method = getMethod(name);
@@ -57,7 +72,12 @@ export async function inspectFile(path: string): Promise<Inspection> {
       const input = inputs[method.input === "lognorm" ? "lognorm" : "counts"];
       const own = input.ready ? await method.check?.(reader) : undefined;
       const needs = input.ready ? own?.needs : undefined;
-      methods.push({ method: name, ready: input.ready && (own?.ready ?? true), ...(needs ? { needs } : {}), detail: input.ready ? (own?.detail ?? `reads ${method.input}`) : input.detail });
+      methods.push({
+        method: name,
+        ready: input.ready && (own?.ready ?? true),
+        ...(needs ? { needs } : {}),
+        detail: input.ready ? (own?.detail ?? `reads ${method.input}`) : input.detail,
+      });
     }
     return {
       file: path,
@@ -87,11 +107,20 @@ export function formatInspection(i: Inspection): string {
     `layers: ${i.layers.length ? i.layers.join(", ") : "(none)"}${i.format === "zarr" ? `; consolidated metadata: ${i.consolidatedMetadata ? "yes" : "no"}` : ""}`,
     ...Object.entries(i.storage).map(([key, how]) => `${key}: ${how}`),
     "obsm:",
-    ...(i.obsm.length ? i.obsm.map((o) => `  ${o.key.padEnd(16)} (${o.shape.join(", ")}) ${o.dtype}  ${o.status}${o.detail ? ` — ${o.detail}` : ""}${o.storage ? `  [${o.storage}]` : ""}`) : ["  (none)"]),
+    ...(i.obsm.length
+      ? i.obsm.map(
+          (o) =>
+            `  ${o.key.padEnd(16)} (${o.shape.join(", ")}) ${o.dtype}  ${o.status}${o.detail ? ` — ${o.detail}` : ""}${o.storage ? `  [${o.storage}]` : ""}`,
+        )
+      : ["  (none)"]),
     "inputs:",
-    ...Object.entries(i.inputs).map(([name, r]) => `  ${name.padEnd(16)} ${r.ready ? "found" : "MISSING"}  ${r.detail}`),
+    ...Object.entries(i.inputs).map(
+      ([name, r]) => `  ${name.padEnd(16)} ${r.ready ? "found" : "MISSING"}  ${r.detail}`,
+    ),
     "methods:",
-    ...i.methods.map((m) => `  ${m.method.padEnd(16)} ${m.ready ? "ready" : m.needs ? `needs ${m.needs};` : "NOT READY"}  ${m.detail}`),
+    ...i.methods.map(
+      (m) => `  ${m.method.padEnd(16)} ${m.ready ? "ready" : m.needs ? `needs ${m.needs};` : "NOT READY"}  ${m.detail}`,
+    ),
   ];
   return lines.join("\n");
 }

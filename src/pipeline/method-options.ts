@@ -13,10 +13,28 @@ import { didYouMean } from "./nearest-name.ts";
 
 /** `init_kwargs` keys of the reference's embedders that no method here reads: accepted, ignored. */
 const REFERENCE_INIT_KWARGS = new Set([
-  "geneformer_root", "geneformer_v1_root", "model_name", "emb_extractor_init", "tokenizer_kwargs", "device", "validate_paths",
-  "resources_dir", "model_file", "gene_list_file", "cache_dir", "file_cache_dir", "hub_repo_id", "reference_s3_bucket",
-  "reference_s3_path", "reference_adata_url", "ensembl_col", "file_copy_max_retries", "file_copy_base_delay", "cw_model_path",
-  "processor_kwargs", "model_config",
+  "geneformer_root",
+  "geneformer_v1_root",
+  "model_name",
+  "emb_extractor_init",
+  "tokenizer_kwargs",
+  "device",
+  "validate_paths",
+  "resources_dir",
+  "model_file",
+  "gene_list_file",
+  "cache_dir",
+  "file_cache_dir",
+  "hub_repo_id",
+  "reference_s3_bucket",
+  "reference_s3_path",
+  "reference_adata_url",
+  "ensembl_col",
+  "file_copy_max_retries",
+  "file_copy_base_delay",
+  "cw_model_path",
+  "processor_kwargs",
+  "model_config",
 ]);
 
 export interface SectionOptions {
@@ -39,7 +57,8 @@ export function initKwargsFor(section: Section, method: string): Mapping {
 
 /** where the options come from, lowest precedence first: [section key, values] */
 function* layers(section: Section, method: string): Generator<[string, Mapping]> {
-  for (const key of ["init_kwargs", method, ownKwargsKey(method)]) if (isMapping(section[key])) yield [key, section[key]];
+  for (const key of ["init_kwargs", method, ownKwargsKey(method)])
+    if (isMapping(section[key])) yield [key, section[key]];
 }
 
 /** Validates the options of every method a section lists (the methods must exist). */
@@ -48,11 +67,14 @@ export function sectionOptions(sectionName: string, section: Section): SectionOp
   const methods = section.methods.map((name) => getMethod(name));
   const knownToAny = new Set(methods.flatMap((m) => [...optionNames(m), ...Object.keys(m.renamedOptions ?? {})]));
   for (const key of ["init_kwargs", ...methods.flatMap((m) => [m.name, ownKwargsKey(m.name)])]) {
-    if (section[key] != null && !isMapping(section[key])) out.errors.push(`${sectionName}.${key}: must be a mapping of options, e.g. ${key}: {key: value}`);
+    if (section[key] != null && !isMapping(section[key]))
+      out.errors.push(`${sectionName}.${key}: must be a mapping of options, e.g. ${key}: {key: value}`);
   }
   for (const [key] of Object.entries(isMapping(section.init_kwargs) ? section.init_kwargs : {})) {
     if (!knownToAny.has(key) && !REFERENCE_INIT_KWARGS.has(key)) {
-      out.warnings.push(`${sectionName}.init_kwargs.${key}: no method of this section (${section.methods.join(", ")}) reads it; ignored${didYouMean(key, knownToAny)}`);
+      out.warnings.push(
+        `${sectionName}.init_kwargs.${key}: no method of this section (${section.methods.join(", ")}) reads it; ignored${didYouMean(key, knownToAny)}`,
+      );
     }
   }
   for (const method of methods) out.options[method.name] = methodOptions(sectionName, section, method, out);
@@ -88,7 +110,12 @@ function methodOptions(sectionName: string, section: Section, method: EmbeddingM
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     const key = String(issue.path[0] ?? "");
-    out.errors.push(`${origin[key] ?? `${sectionName}.${key}`}${issue.path.slice(1).map((p) => `[${String(p)}]`).join("")}: ${method.name} ${describeIssue(issue)}`);
+    out.errors.push(
+      `${origin[key] ?? `${sectionName}.${key}`}${issue.path
+        .slice(1)
+        .map((p) => `[${String(p)}]`)
+        .join("")}: ${method.name} ${describeIssue(issue)}`,
+    );
   }
   return undefined;
 }

@@ -22,8 +22,21 @@ export interface Prepared {
   embedder: Embedder;
 }
 
-function contextFor(method: EmbeddingMethod, reader: AnnDataReader, settings: EmbedSettings, run: FileRun): MethodContext {
-  return { reader, options: settings.options[method.name], configuredDim: settings.dimMap[method.name], batchSize: settings.batchSize, log: run.log, dataset: run.dataset, signal: run.signal };
+function contextFor(
+  method: EmbeddingMethod,
+  reader: AnnDataReader,
+  settings: EmbedSettings,
+  run: FileRun,
+): MethodContext {
+  return {
+    reader,
+    options: settings.options[method.name],
+    configuredDim: settings.dimMap[method.name],
+    batchSize: settings.batchSize,
+    log: run.log,
+    dataset: run.dataset,
+    signal: run.signal,
+  };
 }
 
 /** Opens the stream a method reads; tokens are made from raw counts by the method's own preparation. */
@@ -31,16 +44,27 @@ async function openInput(input: MethodInput, reader: AnnDataReader, run: FileRun
   if (input !== "tokens") await run.dataset.inputs(reader).open(input);
 }
 
-export async function prepareMethod(name: string, reader: AnnDataReader, settings: EmbedSettings, run: FileRun): Promise<Prepared> {
+export async function prepareMethod(
+  name: string,
+  reader: AnnDataReader,
+  settings: EmbedSettings,
+  run: FileRun,
+): Promise<Prepared> {
   const method = getMethod(name);
   const embedder = await method.prepare(contextFor(method, reader, settings, run));
-  if (method.input === "tokens" && !embedder.tokens) throw new Error(`${name} declares tokens as its input but prepared none`);
+  if (method.input === "tokens" && !embedder.tokens)
+    throw new Error(`${name} declares tokens as its input but prepared none`);
   await openInput(method.input, reader, run);
   return { method, embedder };
 }
 
 /** The preparation phase of one method: what it builds ahead of embedding, as a line for the report. */
-export async function prepareOnly(name: string, reader: AnnDataReader, settings: EmbedSettings, run: FileRun): Promise<string> {
+export async function prepareOnly(
+  name: string,
+  reader: AnnDataReader,
+  settings: EmbedSettings,
+  run: FileRun,
+): Promise<string> {
   const method = getMethod(name);
   const ctx = contextFor(method, reader, settings, run);
   await openInput(method.input, reader, run);

@@ -1,6 +1,7 @@
 /** The known name closest to a misspelt one (edit distance), for "did you mean …" hints. */
 function nearestName(word: string, names: Iterable<string>): string | undefined {
-  let best: string | undefined, bestDistance = Infinity;
+  let best: string | undefined,
+    bestDistance = Infinity;
   for (const name of names) {
     const d = editDistance(word.toLowerCase(), name.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [name, d];

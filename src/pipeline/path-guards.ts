@@ -36,10 +36,13 @@ export function refuseOutputsInInputs(g: GuardedLayout): void {
     const real = realPath(c.path);
     const hit = inputs.find((i) => real === i.real || real.startsWith(i.real + sep));
     if (hit) {
-      throw new ConfigError(`${c.path} would be ${real === hit.real ? "the input itself" : "inside the input"} ${hit.input}; scembed never writes into its inputs`, {
-        key: c.key,
-        fix: `choose ${c.key.endsWith("cache_dir") ? "a cache_dir" : "an output path"} outside every input file`,
-      });
+      throw new ConfigError(
+        `${c.path} would be ${real === hit.real ? "the input itself" : "inside the input"} ${hit.input}; scembed never writes into its inputs`,
+        {
+          key: c.key,
+          fix: `choose ${c.key.endsWith("cache_dir") ? "a cache_dir" : "an output path"} outside every input file`,
+        },
+      );
     }
   }
   if (g.dataset) {
@@ -47,10 +50,13 @@ export function refuseOutputsInInputs(g: GuardedLayout): void {
     for (const o of written) {
       const beside = inputDirs.get(dirname(realPath(o.output)));
       if (beside) {
-        throw new ConfigError(`output_dir ${g.layout.outputDir} puts the outputs beside the inputs: ${o.output} would be written next to ${beside}`, {
-          key: `${g.section}.output_dir`,
-          fix: "set output_dir to a folder outside the dataset's input folders (by default <base_file_path>/processed_with_emb/…)",
-        });
+        throw new ConfigError(
+          `output_dir ${g.layout.outputDir} puts the outputs beside the inputs: ${o.output} would be written next to ${beside}`,
+          {
+            key: `${g.section}.output_dir`,
+            fix: "set output_dir to a folder outside the dataset's input folders (by default <base_file_path>/processed_with_emb/…)",
+          },
+        );
       }
     }
   }

@@ -11,14 +11,22 @@ import type { Config, Section, SectionName } from "./config-schema.ts";
 
 const CHUNK = /^chunk_(\d+)\.(zarr|h5ad)$/;
 
-function datasetLayout(config: Config, what: string): { base: string; name: string; kind: "train" | "test"; splits: string[] } {
+function datasetLayout(
+  config: Config,
+  what: string,
+): { base: string; name: string; kind: "train" | "test"; splits: string[] } {
   const base = config.base_file_path;
   const name = config.dataset?.name;
   if (!base || !name) {
-    throw new ConfigError(`${what} is not set and cannot be derived${!base ? " (no base_file_path)" : " (no dataset.name)"}`, {
-      key: what,
-      fix: !base ? "set ++base_file_path=/path/to/data or the BASE_FILE_PATH environment variable, or list the files explicitly" : "set dataset.name in the config",
-    });
+    throw new ConfigError(
+      `${what} is not set and cannot be derived${!base ? " (no base_file_path)" : " (no dataset.name)"}`,
+      {
+        key: what,
+        fix: !base
+          ? "set ++base_file_path=/path/to/data or the BASE_FILE_PATH environment variable, or list the files explicitly"
+          : "set dataset.name in the config",
+      },
+    );
   }
   const kind = config.split_dataset ? "train" : "test";
   return { base, name, kind, splits: config.split_dataset ? ["train", "val"] : ["all"] };
@@ -36,14 +44,19 @@ export function resolveInputFiles(config: Config, sectionName: SectionName, sect
     } catch {
       continue;
     }
-    const chunks = names.filter((n) => CHUNK.test(n)).sort((a, b) => Number(CHUNK.exec(a)![1]) - Number(CHUNK.exec(b)![1]));
+    const chunks = names
+      .filter((n) => CHUNK.test(n))
+      .sort((a, b) => Number(CHUNK.exec(a)![1]) - Number(CHUNK.exec(b)![1]));
     files.push(...chunks.map((n) => resolve(dir, n)));
   }
   if (files.length === 0) {
-    throw new ConfigError(`no chunk_<i>.zarr|h5ad files under ${join(base, "processed", kind, name)}/{${splits.join(",")}}`, {
-      key: `${sectionName}.input_files`,
-      fix: "check base_file_path, dataset.name and split_dataset, or list input_files",
-    });
+    throw new ConfigError(
+      `no chunk_<i>.zarr|h5ad files under ${join(base, "processed", kind, name)}/{${splits.join(",")}}`,
+      {
+        key: `${sectionName}.input_files`,
+        fix: "check base_file_path, dataset.name and split_dataset, or list input_files",
+      },
+    );
   }
   return files;
 }

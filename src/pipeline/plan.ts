@@ -66,6 +66,19 @@ export function planSection(config: Config, name: SectionName, opts: PlanOptions
       batchKey: section.batch_key ?? null,
     },
   };
-  refuseOutputsInInputs({ section: name, layout, cacheDir: settings.dataset.cacheDir, dataset: opts.layout === undefined, writesOutputs: !settings.prepareOnly });
-  return layout.inputs.map((input, index) => ({ section: name, index, input, output: layout.outputFor(input), logFile: layout.logFor?.(input), settings }));
+  refuseOutputsInInputs({
+    section: name,
+    layout,
+    cacheDir: settings.dataset.cacheDir,
+    dataset: opts.layout === undefined,
+    writesOutputs: !settings.prepareOnly,
+  });
+  return layout.inputs.map((input, index) => ({
+    section: name,
+    index,
+    input,
+    output: layout.outputFor(input),
+    logFile: layout.logFor?.(input),
+    settings,
+  }));
 }

@@ -23,7 +23,12 @@ export function withTaskLogger<T>(scoped: Scope, fn: () => Promise<T>): Promise<
 
 export function createProgress(file: string, total: number): Progress {
   const s = scope.getStore();
-  const progress = (s?.log ?? createLogger()).progress("embed", total, { file, ...(s?.methods.length ? { method: s.methods.join(",") } : {}) });
+  const progress = (s?.log ?? createLogger()).progress("embed", total, {
+    file,
+    ...(s?.methods.length ? { method: s.methods.join(",") } : {}),
+  });
   const signal = s?.signal;
-  return signal ? { update: (done) => signal.aborted || progress.update(done), finish: () => progress.finish() } : progress;
+  return signal
+    ? { update: (done) => signal.aborted || progress.update(done), finish: () => progress.finish() }
+    : progress;
 }

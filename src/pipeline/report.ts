@@ -32,7 +32,22 @@ export function failedResult(method: string, err: unknown): MethodResult {
 }
 
 /** A file none of whose methods ran: the task itself failed before or around them. */
-export function failedReport(file: { input: string; output: string }, methods: readonly string[], err: unknown): FileReport {
+export function failedReport(
+  file: { input: string; output: string },
+  methods: readonly string[],
+  err: unknown,
+): FileReport {
   const error = err instanceof Error ? err.message : String(err);
-  return { input: file.input, output: file.output, nObs: 0, error, results: methods.map((m) => ({ method: m, key: obsmKey(m), status: "failed" as const, detail: "not run: the file failed" })) };
+  return {
+    input: file.input,
+    output: file.output,
+    nObs: 0,
+    error,
+    results: methods.map((m) => ({
+      method: m,
+      key: obsmKey(m),
+      status: "failed" as const,
+      detail: "not run: the file failed",
+    })),
+  };
 }

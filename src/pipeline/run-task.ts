@@ -32,8 +32,11 @@ export async function runTask(task: Task, parent: Logger, opts: RunTaskOptions =
   const failed = report.results.filter((r) => r.status === "failed");
   if (wf && failed.length > 0) {
     // one consolidated errors.log per workflow: file, method, message and the task's log
-    const line = (method: string, detail: string) => `${new Date().toISOString()}\t${label}\t${task.input}\t${method}\t${detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`;
-    const lines = report.error ? [line(task.settings.methods.join(","), report.error)] : failed.map((r) => line(r.method, r.detail));
+    const line = (method: string, detail: string) =>
+      `${new Date().toISOString()}\t${label}\t${task.input}\t${method}\t${detail.split("\n")[0]}\tlog: ${task.logFile ?? "-"}\n`;
+    const lines = report.error
+      ? [line(task.settings.methods.join(","), report.error)]
+      : failed.map((r) => line(r.method, r.detail));
     appendFileSync(join(wf, "errors.log"), lines.join(""));
   }
   return report;
@@ -41,16 +44,22 @@ export async function runTask(task: Task, parent: Logger, opts: RunTaskOptions =
 
 async function runTaskInner(task: Task, parent: Logger, label: string, signal?: AbortSignal): Promise<FileReport> {
   const s = task.settings;
-  const log = parent.child(`${label} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile, { task: label, file: task.input });
+  const log = parent.child(`${label} ${basename(dirname(task.input))}/${basename(task.input)}`, task.logFile, {
+    task: label,
+    file: task.input,
+  });
   log.info(`${s.prepareOnly ? "prepare" : "embed"} ${s.methods.join(", ")} → ${task.output}`);
-  if (process.env["SCEMBED_GPU_WORKER"] !== undefined) log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
+  if (process.env["SCEMBED_GPU_WORKER"] !== undefined)
+    log.info(`GPU worker: CUDA_VISIBLE_DEVICES=${process.env["CUDA_VISIBLE_DEVICES"] ?? ""}`);
   // an interrupt removes this task's temp entries under its output and cache (own-temps.ts)
   const untrack = trackWrites(task.output, s.dataset.cacheDir);
   try {
     const dataset = createDatasetContext({ ...s.dataset, xIs: s.xIs, chunkRows: s.chunkRows, log, signal });
     // the logger decides how progress shows (bar, lines, JSON, nothing when quiet)
     const run: FileRun = { dataset, log, progress: true, signal };
-    return await withTaskLogger({ log, methods: s.methods, signal }, () => (s.prepareOnly ? prepareFile(task, run) : embedFile(task, run)));
+    return await withTaskLogger({ log, methods: s.methods, signal }, () =>
+      s.prepareOnly ? prepareFile(task, run) : embedFile(task, run),
+    );
   } catch (err) {
     log.error(err instanceof Error ? err.message : String(err));
     return failedReport(task, s.methods, err);
@@ -68,7 +77,13 @@ async function prepareFile(task: Task, run: FileRun): Promise<FileReport> {
       const started = Date.now();
       try {
         const detail = await prepareOnly(name, reader, task.settings, run);
-        results.push({ method: name, key: obsmKey(name), status: "prepared", detail, seconds: (Date.now() - started) / 1000 });
+        results.push({
+          method: name,
+          key: obsmKey(name),
+          status: "prepared",
+          detail,
+          seconds: (Date.now() - started) / 1000,
+        });
       } catch (err) {
         const result = failedResult(name, err);
         run.log.error(`${name}: preparation failed: ${result.detail}`);

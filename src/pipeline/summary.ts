@@ -35,7 +35,8 @@ export function summarize(reports: readonly FileReport[]): Summary {
   for (const r of reports) {
     for (const m of r.results) {
       const seconds = m.seconds ?? null;
-      const timed = seconds !== null && seconds > 0 && (m.status === "written" || m.status === "prepared") && r.nObs > 0;
+      const timed =
+        seconds !== null && seconds > 0 && (m.status === "written" || m.status === "prepared") && r.nObs > 0;
       rows.push({
         task: r.task ?? null,
         input: r.input,
@@ -64,7 +65,9 @@ export function countStatuses(rows: readonly { status: MethodStatus }[]): Partia
 
 /** `summary: 3 file(s), 6 result(s): 4 written, 2 skipped` and the table. */
 export function formatSummary(s: Summary): string {
-  const counts = ORDER.filter((k) => s.counts[k]).map((k) => `${s.counts[k]} ${k}`).join(", ");
+  const counts = ORDER.filter((k) => s.counts[k])
+    .map((k) => `${s.counts[k]} ${k}`)
+    .join(", ");
   const head = `summary: ${s.files} file(s), ${s.rows.length} result(s)${counts ? `: ${counts}` : ""}`;
   if (s.rows.length === 0) return head;
   const rows = s.rows.map((r) => [
@@ -76,7 +79,18 @@ export function formatSummary(s: Summary): string {
     r.seconds === null ? "-" : r.seconds.toFixed(1),
     r.cellsPerSecond === null ? "-" : r.cellsPerSecond.toLocaleString("en-US"),
   ]);
-  return [head, ...table(["task", "file", "key", "status", "detail", "seconds", "cells/s"], rows, ["left", "left", "left", "left", "left", "right", "right"])].join("\n");
+  return [
+    head,
+    ...table(["task", "file", "key", "status", "detail", "seconds", "cells/s"], rows, [
+      "left",
+      "left",
+      "left",
+      "left",
+      "left",
+      "right",
+      "right",
+    ]),
+  ].join("\n");
 }
 
 /** A detail as one table cell: at most 80 characters (the log has the whole message). */

@@ -40,7 +40,11 @@ export function artifactKey(kind: string, settings: unknown, files: string[]): s
   return `${kind}-${h.digest("hex").slice(0, 24)}`;
 }
 
-export async function cachedArtifact<T>(cacheDir: string, key: string, compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
+export async function cachedArtifact<T>(
+  cacheDir: string,
+  key: string,
+  compute: () => Promise<T>,
+): Promise<{ value: T; cached: boolean }> {
   const path = join(cacheDir, `${key}.json`);
   const read = async () => {
     try {

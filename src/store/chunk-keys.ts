@@ -14,7 +14,10 @@ export interface ChunkKeyEncoding {
   configuration?: Record<string, unknown>;
 }
 
-export function chunkKeyEncoder(encoding: ChunkKeyEncoding | undefined, where: { file: string; key: string }): ChunkKeyEncoder {
+export function chunkKeyEncoder(
+  encoding: ChunkKeyEncoding | undefined,
+  where: { file: string; key: string },
+): ChunkKeyEncoder {
   const name = encoding?.name ?? "default";
   const separator = encoding?.configuration?.separator ?? (name === "v2" ? "." : "/");
   if (separator !== "/" && separator !== ".") {

@@ -21,7 +21,12 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 /** Grid coordinates of every chunk of `chunkShape` that rows [start, stop) of `shape` touch, in C order. */
-export function* chunksTouched(shape: readonly number[], chunkShape: readonly number[], start: number, stop: number): Generator<number[]> {
+export function* chunksTouched(
+  shape: readonly number[],
+  chunkShape: readonly number[],
+  start: number,
+  stop: number,
+): Generator<number[]> {
   if (shape.length === 0) {
     yield [];
     return;
@@ -50,12 +55,24 @@ export function* gridRange(lo: readonly number[], hi: readonly number[]): Genera
  * The C-order numbers, within the shard at grid `shardCoords`, of its inner chunks that hold at
  * least one element of the array (those past the array's edge are never written).
  */
-export function innerChunksInBounds(shape: readonly number[], shardShape: readonly number[], innerShape: readonly number[], shardCoords: readonly number[]): number[] {
+export function innerChunksInBounds(
+  shape: readonly number[],
+  shardShape: readonly number[],
+  innerShape: readonly number[],
+  shardCoords: readonly number[],
+): number[] {
   const perShard = shardShape.map((n, d) => n / innerShape[d]!);
-  const hi = perShard.map((p, d) => Math.min(p, Math.ceil((shape[d]! - shardCoords[d]! * shardShape[d]!) / innerShape[d]!)));
+  const hi = perShard.map((p, d) =>
+    Math.min(p, Math.ceil((shape[d]! - shardCoords[d]! * shardShape[d]!) / innerShape[d]!)),
+  );
   if (hi.some((h) => h <= 0)) return [];
   const strides = stridesOf(perShard);
-  return [...gridRange(perShard.map(() => 0), hi)].map((at) => at.reduce((acc, c, d) => acc + c * strides[d]!, 0));
+  return [
+    ...gridRange(
+      perShard.map(() => 0),
+      hi,
+    ),
+  ].map((at) => at.reduce((acc, c, d) => acc + c * strides[d]!, 0));
 }
 
 /** Copies the chunk at grid `coords` into `out`, which holds rows [start, stop) of an array of `shape`. */
@@ -82,7 +99,8 @@ export function copyChunkRows(
   const run = hi[n - 1]! - lo[n - 1]!;
   const at = [...lo];
   for (;;) {
-    let src = 0, dst = 0;
+    let src = 0,
+      dst = 0;
     for (let d = 0; d < n; d++) {
       src += (at[d]! - origin[d]!) * chunkStrides[d]!;
       dst += (at[d]! - (d === 0 ? start : 0)) * outStrides[d]!;

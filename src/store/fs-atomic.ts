@@ -6,7 +6,10 @@ import { hostname } from "node:os";
 
 /** A sibling name unique to this process: `<dir>/.<base>.<tag>-<host>-<pid>-<rand>`. */
 export function siblingTempPath(path: string, tag: string): string {
-  return join(dirname(path), `.${basename(path)}.${tag}-${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return join(
+    dirname(path),
+    `.${basename(path)}.${tag}-${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {

@@ -28,7 +28,10 @@ export async function openH5(path: string): Promise<H5Tree> {
 export class H5Tree implements TreeReader {
   readonly format = "h5ad";
   private raw?: RawFile;
-  constructor(readonly path: string, private readonly file: H5File) {}
+  constructor(
+    readonly path: string,
+    private readonly file: H5File,
+  ) {}
 
   async get(key: string): Promise<TreeNode | undefined> {
     let entity: H5Entity;
@@ -44,7 +47,9 @@ export class H5Tree implements TreeReader {
       return { kind: "group", key, attrs, keys: async () => group.keys().slice().sort() };
     }
     if (entity instanceof h5wasm.Dataset) {
-      return entity.filters.some((f) => f.id === LZF_FILTER_ID) ? this.filteredArray(key, entity, attrs) : new H5Array(this.path, key, entity, attrs);
+      return entity.filters.some((f) => f.id === LZF_FILTER_ID)
+        ? this.filteredArray(key, entity, attrs)
+        : new H5Array(this.path, key, entity, attrs);
     }
     return undefined;
   }
@@ -59,7 +64,16 @@ export class H5Tree implements TreeReader {
     // an HDF5 object reference (hobj_ref_t) is the object header's address
     const header = new DataView(Uint8Array.from(ds.create_reference().ref_data).buffer).getBigUint64(0, true);
     const raw = () => (this.raw ??= new RawFile(this.path));
-    const info = { shape: ds.shape ?? [], dtype: h5Dtype(meta, this.path, key), filters: ds.filters, header: Number(header), littleEndian: meta.littleEndian, vlen: meta.vlen, size: meta.size, utf8: meta.cset === 1 };
+    const info = {
+      shape: ds.shape ?? [],
+      dtype: h5Dtype(meta, this.path, key),
+      filters: ds.filters,
+      header: Number(header),
+      littleEndian: meta.littleEndian,
+      vlen: meta.vlen,
+      size: meta.size,
+      utf8: meta.cset === 1,
+    };
     return new H5FilteredArray(raw, key, info, meta.chunks ?? [], attrs);
   }
 
@@ -70,7 +84,8 @@ export class H5Tree implements TreeReader {
    */
   private refKey(ref: Reference, owner: string): NodeRef | string {
     const target = this.file.dereference(ref) as { path?: string } | null;
-    if (!target?.path) throw new InputError("an attribute holds an object reference to nothing", { file: this.path, key: owner });
+    if (!target?.path)
+      throw new InputError("an attribute holds an object reference to nothing", { file: this.path, key: owner });
     const key = target.path.replace(/^\/+/, "");
     const group = owner.includes("/") ? owner.slice(0, owner.lastIndexOf("/") + 1) : "";
     return key.startsWith(group) && key.length > group.length ? key.slice(group.length) : { kind: "ref", key };
@@ -84,15 +99,23 @@ class H5Array implements ArrayNode {
   readonly dtype: Dtype;
   readonly chunkRows: number;
 
-  constructor(file: string, readonly key: string, private readonly ds: H5Dataset, readonly attrs: Attrs) {
+  constructor(
+    file: string,
+    readonly key: string,
+    private readonly ds: H5Dataset,
+    readonly attrs: Attrs,
+  ) {
     const meta = ds.metadata;
     const plugins = ds.filters.filter((f) => f.id >= FIRST_PLUGIN_FILTER);
     if (plugins.length > 0) {
-      throw new InputError(`HDF5 filter ${plugins.map((f) => `'${f.name}' (${f.id})`).join(", ")} cannot be decoded here`, {
-        file,
-        key,
-        fix: "re-save the file with gzip or lzf: adata.write_h5ad(path, compression='gzip')",
-      });
+      throw new InputError(
+        `HDF5 filter ${plugins.map((f) => `'${f.name}' (${f.id})`).join(", ")} cannot be decoded here`,
+        {
+          file,
+          key,
+          fix: "re-save the file with gzip or lzf: adata.write_h5ad(path, compression='gzip')",
+        },
+      );
     }
     this.shape = ds.shape ?? [];
     // a null dataspace (h5py.Empty, anndata's `null` encoding) has no shape and no value: it reads
@@ -144,7 +167,8 @@ function readAttrs(entity: { attrs: Record<string, { value: unknown }> }, deref:
 function jsonValue(v: unknown, deref: RefResolver): unknown {
   if (typeof v === "bigint") return Number(v);
   if (v instanceof Reference && !(v instanceof RegionReference)) return deref(v);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
+  if (ArrayBuffer.isView(v))
+    return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? Number(x) : x));
   // h5wasm returns a scalar reference attribute as a one-element list
   if (Array.isArray(v) && v.length === 1 && v[0] instanceof Reference) return jsonValue(v[0], deref);
   if (Array.isArray(v)) return v.map((x) => jsonValue(x, deref));

@@ -21,7 +21,12 @@ interface Owner {
   token: string;
 }
 
-export async function withLock<T>(lockPath: string, what: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
+export async function withLock<T>(
+  lockPath: string,
+  what: string,
+  fn: () => Promise<T>,
+  opts: LockOptions = {},
+): Promise<T> {
   const release = await acquire(lockPath, what, opts);
   try {
     return await fn();
@@ -41,7 +46,10 @@ async function acquire(lockPath: string, what: string, opts: LockOptions): Promi
       const fh = await open(lockPath, "wx");
       await fh.writeFile(JSON.stringify(owner));
       await fh.close();
-      const beat = setInterval(() => void utimes(lockPath, new Date(), new Date()).catch(() => {}), Math.max(1000, staleMs / 4));
+      const beat = setInterval(
+        () => void utimes(lockPath, new Date(), new Date()).catch(() => {}),
+        Math.max(1000, staleMs / 4),
+      );
       beat.unref();
       return async () => {
         clearInterval(beat);

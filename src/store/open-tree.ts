@@ -18,7 +18,10 @@ export async function detectFormat(path: string): Promise<StoreFormat> {
   }
   if (info.isDirectory()) {
     if ((await zarrFormatOf(path)) !== undefined) return "zarr";
-    throw new InputError("directory is not a zarr store (no .zgroup, no zarr.json)", { file: path, fix: "pass an AnnData .zarr directory or .h5ad file" });
+    throw new InputError("directory is not a zarr store (no .zgroup, no zarr.json)", {
+      file: path,
+      fix: "pass an AnnData .zarr directory or .h5ad file",
+    });
   }
   const fh = await open(path, "r");
   try {

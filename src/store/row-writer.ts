@@ -41,7 +41,8 @@ export interface RowWriter {
 export async function createRowWriter(format: ZarrFormat, dir: string, spec: RowArraySpec): Promise<RowWriter> {
   const [nRows, ...rest] = spec.shape as [number, ...number[]];
   const unitRows = format === 2 ? spec.chunkRows : (spec.innerRows ?? spec.chunkRows);
-  if (spec.chunkRows % unitRows !== 0) throw new Error(`inner chunks of ${unitRows} rows do not divide shards of ${spec.chunkRows}`);
+  if (spec.chunkRows % unitRows !== 0)
+    throw new Error(`inner chunks of ${unitRows} rows do not divide shards of ${spec.chunkRows}`);
   const rowSize = elementCount(rest);
   const trailingZeros = rest.map(() => 0);
   let write: (unit: number, data: ArrayData, last: boolean) => Promise<void>;
@@ -51,7 +52,11 @@ export async function createRowWriter(format: ZarrFormat, dir: string, spec: Row
     const array = await ZarrArrayWriter.create(dir, { ...spec, chunks: [spec.chunkRows, ...rest] });
     write = (unit, data) => array.writeChunk([unit, ...trailingZeros], data as NumericArray | string[]);
   } else {
-    const array = await ZarrV3ArrayWriter.create(dir, { ...spec, chunks: [spec.chunkRows, ...rest], innerChunks: [unitRows, ...rest] });
+    const array = await ZarrV3ArrayWriter.create(dir, {
+      ...spec,
+      chunks: [spec.chunkRows, ...rest],
+      innerChunks: [unitRows, ...rest],
+    });
     const perShard = spec.chunkRows / unitRows;
     let shard: { index: number; writer: ShardWriter } | undefined;
     close = async () => {
@@ -78,18 +83,29 @@ export async function createRowWriter(format: ZarrFormat, dir: string, spec: Row
       return rowsWritten;
     },
     async append(data, rows) {
-      if (rowsWritten % unitRows !== 0 || (rows % unitRows !== 0 && rowsWritten + rows !== nRows) || rowsWritten + rows > nRows) {
-        throw new Error(`a block of ${rows} rows at row ${rowsWritten} does not tile chunks of ${unitRows} rows (array of ${nRows})`);
+      if (
+        rowsWritten % unitRows !== 0 ||
+        (rows % unitRows !== 0 && rowsWritten + rows !== nRows) ||
+        rowsWritten + rows > nRows
+      ) {
+        throw new Error(
+          `a block of ${rows} rows at row ${rowsWritten} does not tile chunks of ${unitRows} rows (array of ${nRows})`,
+        );
       }
       for (let r = 0; r < rows; r += unitRows) {
         const n = Math.min(unitRows, rows - r);
-        await write((rowsWritten + r) / unitRows, rowsOf(data, r * rowSize, (r + n) * rowSize), rowsWritten + r + n === nRows);
+        await write(
+          (rowsWritten + r) / unitRows,
+          rowsOf(data, r * rowSize, (r + n) * rowSize),
+          rowsWritten + r + n === nRows,
+        );
       }
       rowsWritten += rows;
     },
     async finish() {
       await close();
-      if (rowsWritten !== nRows) throw new ScembedError(`only ${rowsWritten} of ${nRows} rows were written`, { file: dir });
+      if (rowsWritten !== nRows)
+        throw new ScembedError(`only ${rowsWritten} of ${nRows} rows were written`, { file: dir });
     },
     abort: () => abandon(),
   };

@@ -42,10 +42,17 @@ export class ShardIndex {
 }
 
 /** Reads and checks the index of a shard file of `fileSize` bytes. Errors are CodecErrors without a location. */
-export async function readShardIndex(fh: FileHandle, fileSize: number, chunksPerShard: number, codecs: IndexCodecs): Promise<ShardIndex> {
+export async function readShardIndex(
+  fh: FileHandle,
+  fileSize: number,
+  chunksPerShard: number,
+  codecs: IndexCodecs,
+): Promise<ShardIndex> {
   const indexBytes = shardIndexBytes(chunksPerShard, codecs);
   if (fileSize < indexBytes) {
-    throw new CodecError(`shard has ${fileSize} bytes, fewer than its ${indexBytes}-byte index of ${chunksPerShard} inner chunks`);
+    throw new CodecError(
+      `shard has ${fileSize} bytes, fewer than its ${indexBytes}-byte index of ${chunksPerShard} inner chunks`,
+    );
   }
   const position = codecs.indexLocation === "end" ? fileSize - indexBytes : 0;
   const raw = new Uint8Array(indexBytes);
@@ -62,13 +69,21 @@ function decodeEntries(body: Uint8Array, little: boolean, dataStart: number, dat
   const n = body.byteLength / 16;
   const entries = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
-    const offset = view.getBigUint64(16 * i, little), length = view.getBigUint64(16 * i + 8, little);
+    const offset = view.getBigUint64(16 * i, little),
+      length = view.getBigUint64(16 * i + 8, little);
     if (offset === EMPTY_ENTRY && length === EMPTY_ENTRY) {
       entries[2 * i] = NaN;
       continue;
     }
-    if (offset === EMPTY_ENTRY || length === EMPTY_ENTRY || offset < BigInt(dataStart) || offset + length > BigInt(dataEnd)) {
-      throw new CodecError(`shard index entry ${i} says bytes [${offset}, ${offset + length}), outside the shard's data [${dataStart}, ${dataEnd})`);
+    if (
+      offset === EMPTY_ENTRY ||
+      length === EMPTY_ENTRY ||
+      offset < BigInt(dataStart) ||
+      offset + length > BigInt(dataEnd)
+    ) {
+      throw new CodecError(
+        `shard index entry ${i} says bytes [${offset}, ${offset + length}), outside the shard's data [${dataStart}, ${dataEnd})`,
+      );
     }
     entries[2 * i] = Number(offset);
     entries[2 * i + 1] = Number(length);
@@ -77,7 +92,10 @@ function decodeEntries(body: Uint8Array, little: boolean, dataStart: number, dat
 }
 
 /** Encodes [offset, length] per inner chunk (undefined = empty) with the index codecs. */
-export function encodeShardIndex(ranges: readonly ({ offset: number; length: number } | undefined)[], codecs: IndexCodecs): Uint8Array {
+export function encodeShardIndex(
+  ranges: readonly ({ offset: number; length: number } | undefined)[],
+  codecs: IndexCodecs,
+): Uint8Array {
   const body = new Uint8Array(16 * ranges.length);
   const view = new DataView(body.buffer);
   const little = codecs.indexEndian === "little";
@@ -89,7 +107,11 @@ export function encodeShardIndex(ranges: readonly ({ offset: number; length: num
 }
 
 /** Opens the shard file and reads its index; undefined when the file is absent. */
-export async function readShardIndexFile(path: string, chunksPerShard: number, codecs: IndexCodecs): Promise<ShardIndex | undefined> {
+export async function readShardIndexFile(
+  path: string,
+  chunksPerShard: number,
+  codecs: IndexCodecs,
+): Promise<ShardIndex | undefined> {
   let fh: FileHandle;
   try {
     fh = await open(path, "r");

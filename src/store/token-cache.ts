@@ -3,7 +3,17 @@
  * place when complete) and read back by row range. Layout (little-endian):
  *   "SCEMTOK1" | u32 nCells | u32 reserved | f64 nTokens | i32 lengths[nCells] | i32 uncropped[nCells] | i32 tokens[nTokens]
  */
-import { closeSync, openSync, readSync, writeSync, renameSync, rmSync, existsSync, mkdirSync, fstatSync } from "node:fs";
+import {
+  closeSync,
+  openSync,
+  readSync,
+  writeSync,
+  renameSync,
+  rmSync,
+  existsSync,
+  mkdirSync,
+  fstatSync,
+} from "node:fs";
 import { join } from "node:path";
 import { siblingTempPath } from "./fs-atomic.ts";
 import { withLock } from "./lock.ts";
@@ -42,7 +52,8 @@ export function openTokenCache(path: string): TokenCacheReader | undefined {
     closeSync(fd);
     return undefined;
   }
-  const nCells = head.readUInt32LE(8), nTokens = head.readDoubleLE(16);
+  const nCells = head.readUInt32LE(8),
+    nTokens = head.readDoubleLE(16);
   if (fstatSync(fd).size !== HEADER + 8 * nCells + 4 * nTokens) {
     closeSync(fd);
     return undefined; // never use a partial file
@@ -75,7 +86,12 @@ export function openTokenCache(path: string): TokenCacheReader | undefined {
  * Returns the cache at `<dir>/<key>.tokens`, producing it first when absent: `produce` yields
  * chunks in row order; memory holds one chunk plus two int32s per cell.
  */
-export async function tokenCache(dir: string, key: string, nCells: number, produce: () => AsyncIterable<TokenChunk>): Promise<{ reader: TokenCacheReader; cached: boolean }> {
+export async function tokenCache(
+  dir: string,
+  key: string,
+  nCells: number,
+  produce: () => AsyncIterable<TokenChunk>,
+): Promise<{ reader: TokenCacheReader; cached: boolean }> {
   const path = join(dir, `${key}.tokens`);
   const existing = openTokenCache(path);
   if (existing) return { reader: existing, cached: true };
@@ -86,8 +102,10 @@ export async function tokenCache(dir: string, key: string, nCells: number, produ
     const tmp = siblingTempPath(path, "tmp");
     const fd = openSync(tmp, "w");
     try {
-      const lengths = new Int32Array(nCells), uncropped = new Int32Array(nCells);
-      let row = 0, nTokens = 0;
+      const lengths = new Int32Array(nCells),
+        uncropped = new Int32Array(nCells);
+      let row = 0,
+        nTokens = 0;
       const base = HEADER + 8 * nCells;
       for await (const chunk of produce()) {
         const rows = chunk.offsets.length - 1;
@@ -95,7 +113,13 @@ export async function tokenCache(dir: string, key: string, nCells: number, produ
           lengths[row + r] = chunk.offsets[r + 1]! - chunk.offsets[r]!;
           uncropped[row + r] = chunk.uncropped[r]!;
         }
-        writeSync(fd, new Uint8Array(chunk.tokens.buffer, chunk.tokens.byteOffset, chunk.tokens.byteLength), 0, chunk.tokens.byteLength, base + 4 * nTokens);
+        writeSync(
+          fd,
+          new Uint8Array(chunk.tokens.buffer, chunk.tokens.byteOffset, chunk.tokens.byteLength),
+          0,
+          chunk.tokens.byteLength,
+          base + 4 * nTokens,
+        );
         nTokens += chunk.tokens.length;
         row += rows;
       }

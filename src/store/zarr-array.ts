@@ -45,13 +45,22 @@ export class ZarrArray implements ArrayNode {
     readonly attrs: Attrs,
   ) {
     const dtype = normalizeDtype(meta.dtype);
-    if (!dtype) throw new InputError(`unsupported dtype '${meta.dtype}'`, { file, key, fix: "store it as little-endian numbers or strings" });
+    if (!dtype)
+      throw new InputError(`unsupported dtype '${meta.dtype}'`, {
+        file,
+        key,
+        fix: "store it as little-endian numbers or strings",
+      });
     const filters = (meta.filters ?? []).map((f) => f.id);
     if (filters.some((id) => id !== "vlen-utf8")) {
       throw new InputError(`unsupported zarr filters ${JSON.stringify(filters)}`, { file, key });
     }
     if (dtype === "|O" && !filters.includes("vlen-utf8")) {
-      throw new InputError("object array without vlen-utf8 filter", { file, key, fix: "store strings with anndata's string-array encoding" });
+      throw new InputError("object array without vlen-utf8 filter", {
+        file,
+        key,
+        fix: "store strings with anndata's string-array encoding",
+      });
     }
     if (meta.shape.length > 2) {
       throw new InputError(`arrays with ${meta.shape.length} dimensions are not supported`, { file, key });
@@ -80,15 +89,24 @@ export class ZarrArray implements ArrayNode {
     }
     const cols = this.shape.length === 2 ? this.shape[1]! : 1;
     const rows = stop - start;
-    const out: ArrayData = isNumericDtype(this.dtype) ? allocate(this.dtype, rows * cols) : new Array<string>(rows * cols);
+    const out: ArrayData = isNumericDtype(this.dtype)
+      ? allocate(this.dtype, rows * cols)
+      : new Array<string>(rows * cols);
     const [cr, cc] = [this.meta.chunks[0]!, this.shape.length === 2 ? this.meta.chunks[1]! : 1];
     for (let ci = Math.floor(start / cr); ci * cr < stop; ci++) {
       for (let cj = 0; cj * cc < cols; cj++) {
         const index = this.shape.length === 2 ? [ci, cj] : [ci];
         const chunk = await this.readChunk(index);
-        const r0 = Math.max(start, ci * cr), r1 = Math.min(stop, (ci + 1) * cr);
-        const c0 = cj * cc, c1 = Math.min(cols, (cj + 1) * cc);
-        copyRegion(chunk, out, { r0, r1, c0, c1, chunkRow0: ci * cr, cr, cc, start, cols, fortran: this.meta.order === "F" }, this.shape.length === 1);
+        const r0 = Math.max(start, ci * cr),
+          r1 = Math.min(stop, (ci + 1) * cr);
+        const c0 = cj * cc,
+          c1 = Math.min(cols, (cj + 1) * cc);
+        copyRegion(
+          chunk,
+          out,
+          { r0, r1, c0, c1, chunkRow0: ci * cr, cr, cc, start, cols, fortran: this.meta.order === "F" },
+          this.shape.length === 1,
+        );
       }
     }
     return out;
@@ -143,14 +161,22 @@ export class ZarrArray implements ArrayNode {
 }
 
 interface Region {
-  r0: number; r1: number; c0: number; c1: number;
-  chunkRow0: number; cr: number; cc: number;
-  start: number; cols: number; fortran: boolean;
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+  chunkRow0: number;
+  cr: number;
+  cc: number;
+  start: number;
+  cols: number;
+  fortran: boolean;
 }
 
 function copyRegion(chunk: ArrayData, out: ArrayData, g: Region, oneD: boolean): void {
   if (oneD) {
-    const a = g.r0 - g.chunkRow0, b = g.r1 - g.chunkRow0;
+    const a = g.r0 - g.chunkRow0,
+      b = g.r1 - g.chunkRow0;
     if (Array.isArray(chunk)) {
       for (let i = a; i < b; i++) (out as string[])[g.r0 - g.start + i - a] = chunk[i]!;
     } else {
@@ -170,7 +196,10 @@ function copyRegion(chunk: ArrayData, out: ArrayData, g: Region, oneD: boolean):
     const outBase = (r - g.start) * g.cols + g.c0;
     if (!g.fortran && width === g.cc && ArrayBuffer.isView(chunk) && ArrayBuffer.isView(out)) {
       (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(
-        (chunk as unknown as { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(lr * g.cc, lr * g.cc + width),
+        (chunk as unknown as { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(
+          lr * g.cc,
+          lr * g.cc + width,
+        ),
         outBase,
       );
       continue;

@@ -15,7 +15,11 @@ export type ZarrFormat = 2 | 3;
 
 /** A zarr directory's format by its metadata file (v2 `.zgroup`/`.zarray`, v3 `zarr.json`); undefined if neither. */
 export async function zarrFormatOf(dir: string): Promise<ZarrFormat | undefined> {
-  const has = (name: string) => stat(join(dir, name)).then(() => true, () => false);
+  const has = (name: string) =>
+    stat(join(dir, name)).then(
+      () => true,
+      () => false,
+    );
   if ((await has(".zgroup")) || (await has(".zarray"))) return 2;
   if (await has("zarr.json")) return 3;
   return undefined;
@@ -34,6 +38,9 @@ export async function readNodeAttrs(format: ZarrFormat, dir: string): Promise<At
 /** Replaces the node's attributes; in v3 the rest of its `zarr.json` is kept. */
 export async function writeNodeAttrs(format: ZarrFormat, dir: string, attrs: Attrs): Promise<void> {
   if (format === 2) return writeJsonAtomic(join(dir, ".zattrs"), attrs);
-  const meta = ((await readJson(join(dir, "zarr.json"))) ?? { zarr_format: 3, node_type: "group" }) as Record<string, unknown>;
+  const meta = ((await readJson(join(dir, "zarr.json"))) ?? { zarr_format: 3, node_type: "group" }) as Record<
+    string,
+    unknown
+  >;
   await writeFileAtomic(join(dir, "zarr.json"), json({ ...meta, attributes: attrs }));
 }

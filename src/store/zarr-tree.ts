@@ -10,7 +10,8 @@ export async function readJson(path: string): Promise<unknown | undefined> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR")
+      return undefined;
     throw err;
   }
   return parseZarrJson(text);
@@ -41,7 +42,8 @@ export class ZarrTree implements TreeReader {
     }
     if (meta !== undefined) {
       const m = meta as ZarrArrayMeta;
-      if (m.zarr_format !== 2) throw new InputError(`zarr_format ${m.zarr_format} is not supported`, { file: this.path, key });
+      if (m.zarr_format !== 2)
+        throw new InputError(`zarr_format ${m.zarr_format} is not supported`, { file: this.path, key });
       return new ZarrArray(this.path, key, m, attrs);
     }
     if (group !== undefined) {
@@ -51,7 +53,10 @@ export class ZarrTree implements TreeReader {
         attrs,
         keys: async () => {
           const entries = await readdir(dir, { withFileTypes: true });
-          return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+          return entries
+            .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+            .map((e) => e.name)
+            .sort();
         },
       };
     }

@@ -12,7 +12,13 @@ import { allocate, isNumericDtype, type ArrayData, type Dtype, type NumericArray
 import { readShardIndexFile, shardIndexBytes, type ShardIndex } from "./shard-index.ts";
 import type { ArrayNode, Attrs } from "./tree.ts";
 import { ChunkCodecs } from "./zarr-v3-codecs.ts";
-import { parseArrayLayout, type ArrayLayoutV3, type ArrayMetadataV3, type FillValue, type NamedConfig } from "./zarr-v3-metadata.ts";
+import {
+  parseArrayLayout,
+  type ArrayLayoutV3,
+  type ArrayMetadataV3,
+  type FillValue,
+  type NamedConfig,
+} from "./zarr-v3-metadata.ts";
 
 /** Bytes read from chunk and shard files, for tests and benchmarks of partial reads. */
 export interface ReadStats {
@@ -49,13 +55,20 @@ export class ZarrV3Array implements ArrayNode {
     this.dtype = this.layout.dtype;
     this.unitShape = this.layout.sharding?.innerShape ?? this.layout.chunkShape;
     this.chunkRows = this.shape.length === 0 ? 1 : this.unitShape[0]!;
-    this.codecs = new ChunkCodecs(this.layout.sharding?.codecs ?? this.layout.codecs, this.unitShape, this.dtype, where);
+    this.codecs = new ChunkCodecs(
+      this.layout.sharding?.codecs ?? this.layout.codecs,
+      this.unitShape,
+      this.dtype,
+      where,
+    );
     this.dir = join(file, ...key.split("/").filter(Boolean));
   }
 
   get storage(): string {
     const names = (codecs: NamedConfig[]) =>
-      codecs.map((c) => (typeof c.configuration?.level === "number" ? `${c.name}(${c.configuration.level})` : c.name)).join("+");
+      codecs
+        .map((c) => (typeof c.configuration?.level === "number" ? `${c.name}(${c.configuration.level})` : c.name))
+        .join("+");
     const { chunkShape, sharding, codecs } = this.layout;
     if (!sharding) return `zarr v3, chunks [${chunkShape}], ${names(codecs)}`;
     return `zarr v3, shards [${chunkShape}] of inner chunks [${sharding.innerShape}], ${names(sharding.codecs)}`;
@@ -123,7 +136,8 @@ export class ZarrV3Array implements ArrayNode {
       const raw = new Uint8Array(range.length);
       const { bytesRead } = await fh.read(raw, 0, range.length, range.offset);
       this.count(bytesRead);
-      if (bytesRead !== range.length) throw this.corrupt(label, new CodecError(`read ${bytesRead} of ${range.length} bytes`));
+      if (bytesRead !== range.length)
+        throw this.corrupt(label, new CodecError(`read ${bytesRead} of ${range.length} bytes`));
       return { raw, label };
     } finally {
       await fh.close();

@@ -8,7 +8,15 @@ import { CodecError, ConfigError } from "../errors.ts";
 import { CodecChain } from "./codecs/chain.ts";
 import type { CodecConfig, CodecOwner } from "./codecs/registry.ts";
 import { decodeVlenUtf8, encodeVlenUtf8 } from "./codecs/vlen-utf8.ts";
-import { bytesPerElement, decodeFixedUnicode, encodeFixedUnicode, isNumericDtype, viewBytes, type ArrayData, type Dtype } from "./dtype.ts";
+import {
+  bytesPerElement,
+  decodeFixedUnicode,
+  encodeFixedUnicode,
+  isNumericDtype,
+  viewBytes,
+  type ArrayData,
+  type Dtype,
+} from "./dtype.ts";
 import type { NamedConfig } from "./zarr-v3-metadata.ts";
 
 const BLOSC_SHUFFLE: Record<string, number> = { noshuffle: 0, shuffle: 1, bitshuffle: 2 };
@@ -34,7 +42,10 @@ export function registryConfig(codec: NamedConfig, chunkShape: readonly number[]
         blocksize: config.blocksize ?? 0,
       };
     default:
-      return { ...config, id: codec.name.startsWith("numcodecs.") ? codec.name.slice("numcodecs.".length) : codec.name };
+      return {
+        ...config,
+        id: codec.name.startsWith("numcodecs.") ? codec.name.slice("numcodecs.".length) : codec.name,
+      };
   }
 }
 
@@ -50,13 +61,22 @@ export class ChunkCodecs {
   ) {
     this.strings = codecs.some((c) => c.name === "vlen-utf8");
     if (this.strings !== (dtype === "|O")) {
-      throw new CodecError(`data type ${dtype === "|O" ? "string needs" : `${dtype} cannot use`} the vlen-utf8 codec`, owner);
+      throw new CodecError(
+        `data type ${dtype === "|O" ? "string needs" : `${dtype} cannot use`} the vlen-utf8 codec`,
+        owner,
+      );
     }
     if (this.strings && codecs.some((c) => c.name === "transpose" && !isIdentity(c))) {
-      throw new CodecError("a transposed string array is not supported", { ...owner, fix: "rewrite the array without the transpose codec" });
+      throw new CodecError("a transposed string array is not supported", {
+        ...owner,
+        fix: "rewrite the array without the transpose codec",
+      });
     }
     const chained = codecs.filter((c) => c.name !== "vlen-utf8" && !(this.strings && c.name === "transpose"));
-    this.chain = new CodecChain(chained.map((c) => registryConfig(c, chunkShape, dtype)), owner);
+    this.chain = new CodecChain(
+      chained.map((c) => registryConfig(c, chunkShape, dtype)),
+      owner,
+    );
   }
 
   /** Loads the codecs; a rejected option is the array's fault, reported before any chunk. */
@@ -102,7 +122,13 @@ export function compressorToV3(compressor: CodecConfig | null, itemsize: number)
       return [{ name: "zstd", configuration: { level: options.level ?? 0, checksum: false } }];
     case "blosc": {
       const shuffle = Object.keys(BLOSC_SHUFFLE).find((k) => BLOSC_SHUFFLE[k] === (options.shuffle ?? 1)) ?? "shuffle";
-      const configuration = { cname: options.cname ?? "lz4", clevel: options.clevel ?? 5, shuffle, typesize: itemsize, blocksize: options.blocksize ?? 0 };
+      const configuration = {
+        cname: options.cname ?? "lz4",
+        clevel: options.clevel ?? 5,
+        shuffle,
+        typesize: itemsize,
+        blocksize: options.blocksize ?? 0,
+      };
       return [{ name: "blosc", configuration }];
     }
     default:

@@ -16,7 +16,10 @@ export async function missingChunks(dir: string, layout: ArrayLayoutV3): Promise
   const grid = shape.map((n, d) => Math.ceil(n / chunkShape[d]!));
   if (grid.some((g) => g === 0)) return 0;
   let missing = 0;
-  for (const coords of gridRange(grid.map(() => 0), grid)) {
+  for (const coords of gridRange(
+    grid.map(() => 0),
+    grid,
+  )) {
     const path = join(dir, ...layout.chunkKey(coords).split("/"));
     if (!sharding) {
       if (!(await stat(path).catch(() => undefined))) missing++;

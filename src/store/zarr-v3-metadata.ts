@@ -79,7 +79,8 @@ export function parseDataType(raw: ArrayMetadataV3["data_type"], where: Where): 
 
 /** Our dtype's v3 name, for writing. */
 export function dataTypeName(dtype: Dtype): string | NamedConfig {
-  if (dtype.startsWith("<U")) return { name: "fixed_length_utf32", configuration: { length_bytes: bytesPerElement(dtype) } };
+  if (dtype.startsWith("<U"))
+    return { name: "fixed_length_utf32", configuration: { length_bytes: bytesPerElement(dtype) } };
   const name = Object.keys(DATA_TYPES).find((n) => DATA_TYPES[n] === dtype);
   if (!name) throw new Error(`no zarr v3 data type for ${dtype}`);
   return name;
@@ -138,7 +139,10 @@ export function parseArrayLayout(meta: ArrayMetadataV3, where: Where): ArrayLayo
   const shape = meta.shape;
   const dtype = parseDataType(meta.data_type, where);
   if (meta.chunk_grid?.name !== "regular") {
-    throw new InputError(`chunk grid '${meta.chunk_grid?.name}' is not supported`, { ...where, fix: "rewrite the array with a regular chunk grid" });
+    throw new InputError(`chunk grid '${meta.chunk_grid?.name}' is not supported`, {
+      ...where,
+      fix: "rewrite the array with a regular chunk grid",
+    });
   }
   const chunkShape = meta.chunk_grid.configuration.chunk_shape;
   checkShape(chunkShape, shape.length, "chunk shape", where);
@@ -175,14 +179,19 @@ function parseSharding(config: Record<string, unknown>, shardShape: number[], wh
   }
   const codecs = (config.codecs ?? []) as NamedConfig[];
   checkCodecOrder(codecs, where);
-  if (codecs.some((c) => c.name === "sharding_indexed")) throw new InputError("nested sharding is not supported", where);
+  if (codecs.some((c) => c.name === "sharding_indexed"))
+    throw new InputError("nested sharding is not supported", where);
   const index = (config.index_codecs ?? []) as NamedConfig[];
   const names = index.map((c) => c.name).join(",");
   if (names !== "bytes" && names !== "bytes,crc32c") {
-    throw new InputError(`shard index codecs [${names}] are not supported`, { ...where, fix: "write shard indexes with the codecs bytes + crc32c (zarr-python's default)" });
+    throw new InputError(`shard index codecs [${names}] are not supported`, {
+      ...where,
+      fix: "write shard indexes with the codecs bytes + crc32c (zarr-python's default)",
+    });
   }
   const location = config.index_location ?? "end";
-  if (location !== "start" && location !== "end") throw new InputError(`index_location ${JSON.stringify(location)}`, where);
+  if (location !== "start" && location !== "end")
+    throw new InputError(`index_location ${JSON.stringify(location)}`, where);
   return {
     innerShape,
     codecs,
@@ -205,7 +214,10 @@ function checkCodecOrder(codecs: NamedConfig[], where: Where): void {
   const kinds = codecs.map((c) => (ARRAY_TO_ARRAY.has(c.name) ? 0 : ARRAY_TO_BYTES.has(c.name) ? 1 : 2));
   const ordered = kinds.every((k, i) => i === 0 || kinds[i - 1]! <= k);
   if (!ordered || kinds.filter((k) => k === 1).length !== 1) {
-    throw new InputError(`codecs ${JSON.stringify(codecs.map((c) => c.name))} need exactly one array→bytes codec, in order`, where);
+    throw new InputError(
+      `codecs ${JSON.stringify(codecs.map((c) => c.name))} need exactly one array→bytes codec, in order`,
+      where,
+    );
   }
 }
 

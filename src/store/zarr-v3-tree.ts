@@ -29,7 +29,10 @@ export class ZarrV3Tree implements TreeReader {
     const attrs = meta.attributes ?? {};
     if (meta.node_type === "array") return new ZarrV3Array(this.path, key, meta, attrs, this.stats);
     if (meta.node_type !== "group") {
-      throw new InputError(`node_type ${JSON.stringify((meta as { node_type?: unknown }).node_type)} is neither array nor group`, { file: this.path, key });
+      throw new InputError(
+        `node_type ${JSON.stringify((meta as { node_type?: unknown }).node_type)} is neither array nor group`,
+        { file: this.path, key },
+      );
     }
     const group: GroupNode = { kind: "group", key, attrs, keys: () => this.children(key) };
     return group;
@@ -79,7 +82,10 @@ export async function openZarrV3(path: string): Promise<ZarrV3Tree> {
   const tree = new ZarrV3Tree(path);
   const root = await tree.get("");
   if (root?.kind !== "group") {
-    throw new InputError("the zarr v3 store's root is not a group", { file: path, fix: "pass an AnnData .zarr store (its root zarr.json has node_type 'group')" });
+    throw new InputError("the zarr v3 store's root is not a group", {
+      file: path,
+      fix: "pass an AnnData .zarr store (its root zarr.json has node_type 'group')",
+    });
   }
   return tree;
 }

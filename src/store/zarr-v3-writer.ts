@@ -45,8 +45,15 @@ export function arrayMetaV3(spec: ArraySpecV3): ArrayMetadataV3 {
   const isString = spec.dtype === "|O" || spec.dtype.startsWith("<U");
   const itemsize = spec.dtype === "|O" ? 1 : bytesPerElement(spec.dtype);
   const serializer: NamedConfig =
-    spec.dtype === "|O" ? { name: "vlen-utf8", configuration: {} } : itemsize === 1 ? { name: "bytes" } : { name: "bytes", configuration: { endian: "little" } };
-  const chunkCodecs = [serializer, ...compressorToV3(spec.compressor === undefined ? DEFAULT_COMPRESSOR : spec.compressor, itemsize)];
+    spec.dtype === "|O"
+      ? { name: "vlen-utf8", configuration: {} }
+      : itemsize === 1
+        ? { name: "bytes" }
+        : { name: "bytes", configuration: { endian: "little" } };
+  const chunkCodecs = [
+    serializer,
+    ...compressorToV3(spec.compressor === undefined ? DEFAULT_COMPRESSOR : spec.compressor, itemsize),
+  ];
   const codecs: NamedConfig[] = spec.innerChunks
     ? [
         {

@@ -1,8 +1,14 @@
 /** Per-row cosine similarity of two row-major matrices of width `dim`: the min and mean over rows. */
-export function rowCosines(a: ArrayLike<number>, b: ArrayLike<number>, dim: number): { min: number; mean: number; values: number[] } {
+export function rowCosines(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dim: number,
+): { min: number; mean: number; values: number[] } {
   const values: number[] = [];
   for (let r = 0; r * dim < a.length; r++) {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let i = r * dim; i < (r + 1) * dim; i++) {
       ab += a[i]! * b[i]!;
       aa += a[i]! * a[i]!;
@@ -15,7 +21,8 @@ export function rowCosines(a: ArrayLike<number>, b: ArrayLike<number>, dim: numb
 
 /** ‖a − b‖ / ‖b‖ */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < b.length; i++) {
     num += (a[i]! - b[i]!) ** 2;
     den += b[i]! ** 2;

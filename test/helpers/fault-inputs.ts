@@ -18,7 +18,11 @@ import { geneIds, writeSyntheticZarr, type SyntheticOptions } from "./synthetic.
 export const GENES = geneIds(readGeneList(shippedGeneList("gs")), 300, 100);
 
 /** `<dir>/<name>`: a small AnnData zarr, counts in X and layers['counts'] unless told otherwise. */
-export async function makeInput(dir: string, opts: Partial<SyntheticOptions> = {}, name = "chunk_0.zarr"): Promise<string> {
+export async function makeInput(
+  dir: string,
+  opts: Partial<SyntheticOptions> = {},
+  name = "chunk_0.zarr",
+): Promise<string> {
   const path = join(dir, name);
   await writeSyntheticZarr(path, { nObs: 400, genes: GENES, density: 0.1, seed: 5, chunkElements: 4000, ...opts });
   return path;
@@ -32,7 +36,9 @@ const decodeF32 = async (file: string, codec: CodecConfig) => {
 /** Sets the first stored value of `row` of a CSR matrix (`key` = X or layers/counts) to `value`. */
 export async function setStored(input: string, key: string, row: number, value: number): Promise<void> {
   const reader = await AnnDataReader.open(input);
-  const indptr = (await reader.tree.get(`${key}/indptr`)) as { read(a: number, b: number): Promise<ArrayLike<number | bigint>> };
+  const indptr = (await reader.tree.get(`${key}/indptr`)) as {
+    read(a: number, b: number): Promise<ArrayLike<number | bigint>>;
+  };
   const at = Number((await indptr.read(row, row + 1))[0]);
   reader.close();
   const meta = JSON.parse(readFileSync(join(input, key, "data/.zarray"), "utf8")) as { chunks: [number] };
@@ -80,9 +86,16 @@ export async function outputState(output: string): Promise<{ complete: string[];
  * Runs the CLI, sends `signal` once `ready()` holds (polled), and resolves with its result and,
  * when asked, the pids of its child processes just before the signal.
  */
-export function cliWithSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean, listChildren = false): Promise<CliResult & { children: number[] }> {
+export function cliWithSignal(
+  args: string[],
+  signal: NodeJS.Signals,
+  ready: () => boolean,
+  listChildren = false,
+): Promise<CliResult & { children: number[] }> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO });
-  let stdout = "", stderr = "", children: number[] = [];
+  let stdout = "",
+    stderr = "",
+    children: number[] = [];
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
   const poll = setInterval(() => {
@@ -97,22 +110,29 @@ export function cliWithSignal(args: string[], signal: NodeJS.Signals, ready: () 
     if (listChildren) children = childPids(child.pid!);
     child.kill(signal);
   }, 20);
-  return new Promise((resolve) => child.on("close", (code, sig) => {
-    clearInterval(poll);
-    resolve({ code: code ?? (sig === "SIGKILL" ? 137 : null), stdout, stderr, children });
-  }));
+  return new Promise((resolve) =>
+    child.on("close", (code, sig) => {
+      clearInterval(poll);
+      resolve({ code: code ?? (sig === "SIGKILL" ? 137 : null), stdout, stderr, children });
+    }),
+  );
 }
 
 /** Whether an obsm temp array under `output` has at least `chunks` chunk files. */
 export function writing(output: string, chunks = 1): boolean {
   const obsm = join(output, "obsm");
   if (!existsSync(obsm)) return false;
-  return readdirSync(obsm).some((n) => n.includes(".writing-") && readdirSync(join(obsm, n)).filter((f) => /^\d+\.0$/.test(f)).length >= chunks);
+  return readdirSync(obsm).some(
+    (n) => n.includes(".writing-") && readdirSync(join(obsm, n)).filter((f) => /^\d+\.0$/.test(f)).length >= chunks,
+  );
 }
 
 function childPids(pid: number): number[] {
   try {
-    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map(Number).filter((p) => p > 0);
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map(Number)
+      .filter((p) => p > 0);
   } catch {
     return [];
   }

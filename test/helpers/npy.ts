@@ -14,7 +14,12 @@ export function readNpy(path: string): Npy {
   const header = buf.subarray(start, start + headerLen).toString("latin1");
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1]!;
   if (/'fortran_order':\s*True/.test(header)) throw new Error(`${path}: Fortran order is not supported`);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1]!.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]!
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const body = buf.subarray(start + headerLen);
   const copy = new Uint8Array(body).buffer;
   const make: Record<string, () => Npy["data"]> = {

@@ -15,7 +15,11 @@ export function anndataAvailable(): boolean {
 }
 
 export function python<T = unknown>(script: string, args: string[] = []): T {
-  const out = execFileSync(PYTHON, ["-c", script, ...args], { encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+  const out = execFileSync(PYTHON, ["-c", script, ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    env: { ...process.env, PYTHONWARNINGS: "ignore" },
+  });
   const last = out.trim().split("\n").pop()!;
   return JSON.parse(last) as T;
 }

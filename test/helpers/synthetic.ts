@@ -27,9 +27,11 @@ export interface SyntheticOptions {
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -41,7 +43,10 @@ export function* countRows(opts: SyntheticOptions): Generator<{ indices: Int32Ar
   const density = opts.density ?? 0.07;
   const logq = Math.log(1 - density);
   const programs = opts.programs ?? 0;
-  const member = programs > 0 ? Array.from({ length: programs }, () => Uint8Array.from({ length: nVars }, () => (rand() < 0.1 ? 1 : 0))) : [];
+  const member =
+    programs > 0
+      ? Array.from({ length: programs }, () => Uint8Array.from({ length: nVars }, () => (rand() < 0.1 ? 1 : 0)))
+      : [];
   for (let r = 0; r < opts.nObs; r++) {
     const own = programs > 0 ? member[r % programs]! : undefined;
     const idx: number[] = [];
@@ -77,26 +82,47 @@ export async function writeSyntheticZarr(dir: string, opts: SyntheticOptions): P
   await writeGroup(dir, { "encoding-type": "anndata", "encoding-version": "0.1.0" });
   const nnzPerChunk = opts.chunkElements ?? 1 << 18;
   const matrices = opts.withCounts === false ? ["X"] : ["X", "layers/counts"];
-  if (matrices.length > 1) await writeGroup(join(dir, "layers"), { "encoding-type": "dict", "encoding-version": "0.1.0" });
+  if (matrices.length > 1)
+    await writeGroup(join(dir, "layers"), { "encoding-type": "dict", "encoding-version": "0.1.0" });
   for (const key of matrices) {
     const lognorm = key === "X" && opts.x === "lognorm" && !opts.rows;
     await writeCsr(join(dir, key), nObs, genes.length, opts.rows ?? countRows(opts), nnzPerChunk, lognorm);
   }
-  await writeFrame(join(dir, "obs"), Array.from({ length: nObs }, (_, i) => `cell_${i}`), {});
+  await writeFrame(
+    join(dir, "obs"),
+    Array.from({ length: nObs }, (_, i) => `cell_${i}`),
+    {},
+  );
   const varCols: Record<string, string[]> = opts.withEnsembl === false ? {} : { ensembl_id: genes };
-  await writeFrame(join(dir, "var"), genes.map((g, i) => `gene_${i}_${g.slice(-4)}`), varCols);
-  for (const g of ["obsm", "varm", "obsp", "varp", "uns"]) await writeGroup(join(dir, g), { "encoding-type": "dict", "encoding-version": "0.1.0" });
+  await writeFrame(
+    join(dir, "var"),
+    genes.map((g, i) => `gene_${i}_${g.slice(-4)}`),
+    varCols,
+  );
+  for (const g of ["obsm", "varm", "obsp", "varp", "uns"])
+    await writeGroup(join(dir, g), { "encoding-type": "dict", "encoding-version": "0.1.0" });
 }
 
-async function writeCsr(dir: string, rows: number, cols: number, source: Iterable<{ indices: Int32Array; data: Float32Array }>, chunk: number, lognorm: boolean) {
+async function writeCsr(
+  dir: string,
+  rows: number,
+  cols: number,
+  source: Iterable<{ indices: Int32Array; data: Float32Array }>,
+  chunk: number,
+  lognorm: boolean,
+) {
   const shape = { "encoding-type": "csr_matrix", "encoding-version": "0.1.0", shape: [rows, cols] };
   await writeGroup(dir, shape);
   // nnz is unknown until the end: write chunks of a provisional 1-d array, then fix the shape
   const data = await ZarrArrayWriter.create(join(dir, "data"), { shape: [0], chunks: [chunk], dtype: "<f4" });
   const indices = await ZarrArrayWriter.create(join(dir, "indices"), { shape: [0], chunks: [chunk], dtype: "<i4" });
   const indptr = new BigInt64Array(rows + 1);
-  const dBuf = new Float32Array(chunk), iBuf = new Int32Array(chunk);
-  let fill = 0, chunkIndex = 0, nnz = 0, row = 0;
+  const dBuf = new Float32Array(chunk),
+    iBuf = new Int32Array(chunk);
+  let fill = 0,
+    chunkIndex = 0,
+    nnz = 0,
+    row = 0;
   const flush = async () => {
     await data.writeChunk([chunkIndex], dBuf.slice(0, fill));
     await indices.writeChunk([chunkIndex], iBuf.slice(0, fill));
@@ -124,15 +150,29 @@ async function writeCsr(dir: string, rows: number, cols: number, source: Iterabl
   }
   // int32 like scipy/anndata while it fits (scipy's fancy indexing wants indptr and indices alike)
   const small = nnz < 2 ** 31;
-  const p = await ZarrArrayWriter.create(join(dir, "indptr"), { shape: [rows + 1], chunks: [rows + 1], dtype: small ? "<i4" : "<i8" });
+  const p = await ZarrArrayWriter.create(join(dir, "indptr"), {
+    shape: [rows + 1],
+    chunks: [rows + 1],
+    dtype: small ? "<i4" : "<i8",
+  });
   await p.writeChunk([0], small ? Int32Array.from(indptr, Number) : indptr);
 }
 
 async function writeFrame(dir: string, index: string[], columns: Record<string, string[]>) {
-  await writeGroup(dir, { "encoding-type": "dataframe", "encoding-version": "0.2.0", _index: "_index", "column-order": Object.keys(columns) });
+  await writeGroup(dir, {
+    "encoding-type": "dataframe",
+    "encoding-version": "0.2.0",
+    _index: "_index",
+    "column-order": Object.keys(columns),
+  });
   const put = async (name: string, values: string[]) => {
     const chunk = Math.max(1, values.length);
-    const wr = await ZarrArrayWriter.create(join(dir, name), { shape: [values.length], chunks: [chunk], dtype: "|O", attrs: { "encoding-type": "string-array", "encoding-version": "0.2.0" } });
+    const wr = await ZarrArrayWriter.create(join(dir, name), {
+      shape: [values.length],
+      chunks: [chunk],
+      dtype: "|O",
+      attrs: { "encoding-type": "string-array", "encoding-version": "0.2.0" },
+    });
     if (values.length > 0) await wr.writeChunk([0], values);
   };
   await put("_index", index);
@@ -141,5 +181,8 @@ async function writeFrame(dir: string, index: string[], columns: Record<string, 
 
 /** Ensembl ids: the first `fromList` of a gene list, then made-up ids. */
 export function geneIds(list: string[], fromList: number, extra: number): string[] {
-  return [...list.slice(0, fromList), ...Array.from({ length: extra }, (_, i) => `ENSG9${String(i).padStart(10, "0")}`)];
+  return [
+    ...list.slice(0, fromList),
+    ...Array.from({ length: extra }, (_, i) => `ENSG9${String(i).padStart(10, "0")}`),
+  ];
 }

@@ -9,7 +9,12 @@ export async function demoCommand(log: Logger, out: (text: string) => void): Pro
   const output = resolve("out/demo/pbmc_10x_3chem.zarr");
   out(`demo: embedding ${DEMO_INPUT}\n   → ${output} with gs, gs10k, hvg and pca`);
   const reports = await embedCommand(
-    { command: "embed", flags: { input: DEMO_INPUT, output, methods: "gs,gs10k,hvg,pca" }, positionals: [], overrides: [] },
+    {
+      command: "embed",
+      flags: { input: DEMO_INPUT, output, methods: "gs,gs10k,hvg,pca" },
+      positionals: [],
+      overrides: [],
+    },
     log,
   );
   out("\nwhat the output holds now:\n" + formatInspection(await inspectFile(output)));

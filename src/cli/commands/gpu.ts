@@ -7,7 +7,9 @@ export async function gpuCommand(out: (text: string) => void): Promise<number> {
   out(`visible GPUs: ${r.gpus.length > 0 ? r.gpus.join(", ") : "none"}`);
   if (r.device) {
     const d = r.device;
-    out(`device 0: ${d.name}, compute capability ${d.computeCapability}, ${d.freeGiB.toFixed(1)} of ${d.memoryGiB.toFixed(1)} GiB free`);
+    out(
+      `device 0: ${d.name}, compute capability ${d.computeCapability}, ${d.freeGiB.toFixed(1)} of ${d.memoryGiB.toFixed(1)} GiB free`,
+    );
     out("Geneformer runs on this GPU (device: auto or cuda)");
     return 0;
   }

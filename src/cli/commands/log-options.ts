@@ -9,7 +9,8 @@ import type { ParsedArgs } from "../args.ts";
 export function commandLogger(args: ParsedArgs, log: Logger): Logger {
   const format = args.flags["log-format"];
   if (format === undefined) return log;
-  if (format !== "text" && format !== "json") throw new ConfigError(`--log-format takes text or json, got '${format}'`, { key: "log-format" });
+  if (format !== "text" && format !== "json")
+    throw new ConfigError(`--log-format takes text or json, got '${format}'`, { key: "log-format" });
   process.env["SCEMBED_LOG_FORMAT"] = format;
   return createLogger({ quiet: Boolean(args.flags.quiet), format });
 }

@@ -45,11 +45,18 @@ export async function runCommand(args: ParsedArgs, parent: Logger, out: (text: s
   const log = commandLogger(args, parent);
   const name = (args.flags.executor as string | undefined) ?? "local";
   const executor = EXECUTORS[name];
-  if (!executor) throw new ConfigError(`unknown executor '${name}'`, { key: "executor", fix: `use --executor ${Object.keys(EXECUTORS).join(" or --executor ")}` });
+  if (!executor)
+    throw new ConfigError(`unknown executor '${name}'`, {
+      key: "executor",
+      fix: `use --executor ${Object.keys(EXECUTORS).join(" or --executor ")}`,
+    });
   const config = configOf(args, log, "scembed run -c dataset.yaml");
   const plan = planWorkflow(config);
   // a local run keeps a workflow dir only when given one (manifest, task records, summary.json)
-  const localDir = name === "local" ? ((args.flags["workflow-dir"] as string | undefined) ?? config.workflow_dir ?? undefined) : undefined;
+  const localDir =
+    name === "local"
+      ? ((args.flags["workflow-dir"] as string | undefined) ?? config.workflow_dir ?? undefined)
+      : undefined;
   if (localDir) writeManifest(resolve(localDir), plan);
   const chosen = executor(args);
   const stop = chosen.stop?.bind(chosen);
@@ -64,13 +71,23 @@ export async function runCommand(args: ParsedArgs, parent: Logger, out: (text: s
 
 function writeManifest(dir: string, plan: WorkflowPlan): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/manifest.json`, JSON.stringify({ createdAt: new Date().toISOString(), sections: plan.sections } satisfies Manifest, null, 1));
+  writeFileSync(
+    `${dir}/manifest.json`,
+    JSON.stringify({ createdAt: new Date().toISOString(), sections: plan.sections } satisfies Manifest, null, 1),
+  );
 }
 
 async function recordLocalRun(dir: string, reports: FileReport[]): Promise<void> {
   for (const r of reports) {
     const m = /^(\w+)#(\d+)$/.exec(r.task ?? "");
-    if (m) await recordTask(dir, { section: m[1] as SectionName, index: Number(m[2]) }, r, { startedAt: new Date(Date.now() - (r.seconds ?? 0) * 1000) }, false);
+    if (m)
+      await recordTask(
+        dir,
+        { section: m[1] as SectionName, index: Number(m[2]) },
+        r,
+        { startedAt: new Date(Date.now() - (r.seconds ?? 0) * 1000) },
+        false,
+      );
   }
   await writeSummary(dir, summarize(reports));
 }
@@ -110,16 +127,21 @@ function taskOf(args: ParsedArgs, log: Logger): { task: Task; workflowDir?: stri
   }
   const tasks = planSection(configOf(args, log, usage), sectionName(section));
   const task = tasks[index];
-  if (!task) throw new ConfigError(`index ${index} is out of range: ${section} has ${tasks.length} task(s)`, { key: "index" });
+  if (!task)
+    throw new ConfigError(`index ${index} is out of range: ${section} has ${tasks.length} task(s)`, { key: "index" });
   return { task };
 }
 
 /** `scembed status <workflow dir>`: per task its SLURM state, last run and outputs; exit 1 when one failed. */
 export async function statusCommand(args: ParsedArgs, out: (text: string) => void): Promise<number> {
   const dir = args.positionals[0];
-  if (!dir) throw new ConfigError("missing <workflow dir>", { fix: "scembed status outputs/<date>/workflow_<stamp> [--json] [--source auto|scontrol|sacct]" });
+  if (!dir)
+    throw new ConfigError("missing <workflow dir>", {
+      fix: "scembed status outputs/<date>/workflow_<stamp> [--json] [--source auto|scontrol|sacct]",
+    });
   const source = (args.flags.source as string | undefined) ?? "auto";
-  if (!["auto", "scontrol", "sacct"].includes(source)) throw new ConfigError(`--source takes auto, scontrol or sacct, got '${source}'`, { key: "source" });
+  if (!["auto", "scontrol", "sacct"].includes(source))
+    throw new ConfigError(`--source takes auto, scontrol or sacct, got '${source}'`, { key: "source" });
   const status = await workflowStatus(dir, { source: source as "auto" | "scontrol" | "sacct" });
   out(args.flags.json ? JSON.stringify(status, null, 2) : formatStatus(status));
   return status.failed ? 1 : 0;

@@ -7,7 +7,8 @@ import type { Codec, CodecConfig } from "./codec.ts";
 
 export function fromConfig(config: CodecConfig): Codec {
   const endian = config.endian ?? "little";
-  if (endian !== "little" && endian !== "big") throw new Error(`endian must be "little" or "big", not ${JSON.stringify(endian)}`);
+  if (endian !== "little" && endian !== "big")
+    throw new Error(`endian must be "little" or "big", not ${JSON.stringify(endian)}`);
   const itemsize = typeof config.itemsize === "number" ? config.itemsize : 1;
   const swap = endian === "big" && itemsize > 1;
   const convert = async (bytes: Uint8Array) => (swap ? swapBytes(bytes, itemsize) : bytes);

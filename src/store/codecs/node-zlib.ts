@@ -11,7 +11,8 @@ type ZlibCall = (bytes: Uint8Array, options: ZlibOptions, done: (err: Error | nu
 
 /** Builds a codec's `fromConfig` from one node:zlib compress/decompress pair. */
 export function nodeZlibCodec(compress: ZlibCall, decompress: ZlibCall): (config: CodecConfig) => Codec {
-  const compressAsync = promisify(compress), decompressAsync = promisify(decompress);
+  const compressAsync = promisify(compress),
+    decompressAsync = promisify(decompress);
   return (config) => {
     const level = typeof config.level === "number" ? config.level : 1;
     return {

@@ -9,7 +9,6 @@ import type { Codec, CodecConfig, CodecModule } from "./codec.ts";
 
 export type { Codec, CodecConfig, CodecModule } from "./codec.ts";
 
-
 const CODECS = new Map<string, () => Promise<CodecModule>>([
   ["blosc", () => import("./blosc.ts")],
   ["bytes", () => import("./bytes.ts")],

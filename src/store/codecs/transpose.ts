@@ -9,7 +9,8 @@ export function fromConfig(config: CodecConfig): Codec {
   const shape = config.shape as number[] | undefined;
   const order = config.order as number[] | undefined;
   const itemsize = typeof config.itemsize === "number" ? config.itemsize : 1;
-  if (!Array.isArray(shape) || !Array.isArray(order)) throw new Error("transpose needs `order` (and the reader's chunk `shape`)");
+  if (!Array.isArray(shape) || !Array.isArray(order))
+    throw new Error("transpose needs `order` (and the reader's chunk `shape`)");
   const sorted = [...order].sort((a, b) => a - b);
   if (order.length !== shape.length || sorted.some((v, i) => v !== i)) {
     throw new Error(`order ${JSON.stringify(order)} is not a permutation of the ${shape.length} axes`);
@@ -23,7 +24,13 @@ export function fromConfig(config: CodecConfig): Codec {
 }
 
 /** Moves each element between the C-order layout of `shape` and that of the permuted shape. */
-function permute(bytes: Uint8Array, shape: number[], order: number[], itemsize: number, way: "encode" | "decode"): Uint8Array {
+function permute(
+  bytes: Uint8Array,
+  shape: number[],
+  order: number[],
+  itemsize: number,
+  way: "encode" | "decode",
+): Uint8Array {
   const n = shape.reduce((a, b) => a * b, 1);
   if (bytes.byteLength !== n * itemsize) return bytes; // the chain reports the wrong size
   const stored = order.map((axis) => shape[axis]!);

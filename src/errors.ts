@@ -97,3 +97,24 @@ export function withLocation(err: unknown, file: string, key: string): ScembedEr
     cause: err,
   });
 }
+
+/** The output could not be written (disk full, read-only, no permission). */
+export class OutputError extends ScembedError {
+  override readonly tag = "OutputError";
+}
+
+const WRITE_FIXES: Record<string, string> = {
+  ENOSPC: "free space on that disk or set output_dir to another one, then rerun: complete embeddings are kept",
+  EDQUOT: "the disk quota is used up: free some of it or set output_dir elsewhere, then rerun",
+  EROFS: "the output lies on a read-only file system: set output_dir to a writable place",
+  EACCES: "no permission to write there: fix the folder's permissions or set output_dir elsewhere",
+  EPERM: "no permission to write there: fix the folder's permissions or set output_dir elsewhere",
+  EIO: "the disk reported an I/O error: check it, then rerun",
+};
+
+/** A system error while writing `key` of `file` as an OutputError that names both and a fix; anything else as it is. */
+export function asWriteError(err: unknown, file: string, key: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof ScembedError || !code || !(code in WRITE_FIXES)) return err;
+  return new OutputError(`cannot write: ${(err as Error).message}`, { file, key, fix: WRITE_FIXES[code], cause: err });
+}

@@ -6,7 +6,9 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readScviModel } from "../src/models/scvi.ts";
 import { runCliAsync, type CliResult } from "./helpers/cli.ts";
@@ -41,6 +43,23 @@ interface Fault {
   /** runs the CLI itself (signals, reruns, concurrent writers) instead of one run of `args` */
   run?(s: Setup): Promise<CliResult>;
   verify?(s: Setup, r: CliResult): void | Promise<void>;
+  /** why the case cannot run here, if it cannot */
+  skip?: string | false;
+  cleanup?(s: Setup): void;
+}
+
+/** The disk-full case mounts a small tmpfs, which needs root (as in CI). */
+function tmpfsSkip(): string | false {
+  const probe = mkdtempSync(join(tmpdir(), "scembed-mount-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stdio: "ignore" });
+    execFileSync("umount", [probe]);
+    return false;
+  } catch {
+    return "cannot mount a tmpfs here (needs root): the disk-full case runs in CI";
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
 }
 
 /** embed of one file; `in` and `out` are the paths of the setup */
@@ -408,6 +427,47 @@ const CASES: Fault[] = [
     expect: { code: 1, stderr: /key 'X\/data': chunk '0' is corrupt.*fix: /s },
   },
   {
+    name: "a truncated h5ad (an interrupted copy)",
+    setup: async (dir) => {
+      const input = join(dir, "chunk_0.h5ad");
+      cpSync(join(REAL, "pbmc1k_v3_chr21.h5ad"), input);
+      truncateSync(input, 100_000);
+      const output = join(dir, "out", "chunk_0.zarr");
+      return {
+        args: ["embed", "--input", input, "--output", output, "--methods", "gs"],
+        inputs: [input],
+        outputs: [output],
+      };
+    },
+    expect: {
+      code: 1,
+      stderr:
+        /chunk_0\.h5ad: the file is truncated: its HDF5 superblock says it ends at byte \d+, but it has 100000 bytes.*fix: copy it again/s,
+    },
+  },
+  {
+    name: "disk full during an obsm write",
+    skip: tmpfsSkip(),
+    setup: async (dir) => {
+      const input = join(dir, "chunk_0.zarr");
+      cpSync(join(REAL, "pbmc1k_v3_chr21.zarr"), input, { recursive: true });
+      // room for the output's copy and X_pca, not for X_gs10k
+      const disk = join(dir, "disk");
+      mkdirSync(disk);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=700k", "tmpfs", disk]);
+      const output = join(disk, "chunk_0.zarr");
+      return {
+        args: ["embed", "--input", input, "--output", output, "--methods", "pca,gs10k"],
+        inputs: [input],
+        outputs: [output],
+      };
+    },
+    expect: { code: 1, stderr: /chunk_0\.zarr, key 'X_gs10k': cannot write: ENOSPC.*fix: free space on that disk/s },
+    complete: ["X_pca"],
+    verify: (s) => assert.match(execFileSync("df", [join(s.outputs[0]!, "..")], { encoding: "utf8" }), /tmpfs/),
+    cleanup: (s) => execFileSync("umount", [join(s.outputs[0]!, "..")]),
+  },
+  {
     name: "a malicious pickle as the PCA model",
     setup: async (dir) => {
       const evil = join(dir, "evil.pkl");
@@ -440,23 +500,31 @@ describe("interrupts", () => {
 });
 
 function caseTest(c: Fault): void {
-  test(c.name, async (t) => {
+  test(c.name, { skip: c.skip ?? false }, async (t) => {
     const dir = tempDir(t, "scembed-fault-");
     const s = await c.setup(dir);
-    const before = s.inputs.map(treeHash);
-    const r = c.run ? await c.run(s) : await runCliAsync(s.args);
-    assert.equal(r.code, c.expect.code, `exit code\n${r.stderr}`);
-    if (c.expect.stderr) assert.match(r.stderr, c.expect.stderr);
-    await c.verify?.(s, r);
-    assert.deepEqual(s.inputs.map(treeHash), before, "the input's bytes are unchanged");
-    for (const output of s.outputs) {
-      if (s.inputs.includes(output)) continue;
-      const state = await outputState(output);
-      assert.deepEqual(
-        state,
-        { complete: c.complete ?? [], temps: [] },
-        `${output}: complete obsm arrays and temp arrays`,
-      );
+    try {
+      await checkCase(c, s);
+    } finally {
+      c.cleanup?.(s);
     }
   });
+}
+
+async function checkCase(c: Fault, s: Setup): Promise<void> {
+  const before = s.inputs.map(treeHash);
+  const r = c.run ? await c.run(s) : await runCliAsync(s.args);
+  assert.equal(r.code, c.expect.code, `exit code\n${r.stderr}`);
+  if (c.expect.stderr) assert.match(r.stderr, c.expect.stderr);
+  await c.verify?.(s, r);
+  assert.deepEqual(s.inputs.map(treeHash), before, "the input's bytes are unchanged");
+  for (const output of s.outputs) {
+    if (s.inputs.includes(output)) continue;
+    const state = await outputState(output);
+    assert.deepEqual(
+      state,
+      { complete: c.complete ?? [], temps: [] },
+      `${output}: complete obsm arrays and temp arrays`,
+    );
+  }
 }

@@ -127,6 +127,9 @@ export class ObsmWriter {
     await this.pending;
     const full = this.buffer.subarray(0, this.buffered * this.opts.dim);
     this.pending = this.array.append(full, this.buffered);
+    // the write runs while the next block is computed; its error (a full disk) is thrown where
+    // `pending` is awaited next, so it must not count as unhandled in between
+    this.pending.catch(() => {});
     this.rowsWritten += this.buffered;
     this.buffered = 0;
     [this.buffer, this.spare] = [this.spare, this.buffer];

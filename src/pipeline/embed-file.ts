@@ -10,7 +10,7 @@ import { refreshConsolidated } from "../anndata/consolidated.ts";
 import { writeBoolObsColumn } from "../anndata/obs-column.ts";
 import { ObsmWriter, obsmChunkRows } from "../anndata/obsm-writer.ts";
 import { ensureOutputStore, storeLockPath } from "../anndata/output-store.ts";
-import { InputError } from "../errors.ts";
+import { asWriteError, InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { InputBlocks } from "../methods/method.ts";
@@ -35,7 +35,7 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
   // an error shared by several methods (the file's input stream, its gene ids) is logged once
   const firstWith = new Map<string, string>();
   const fail = (method: string, err: unknown) => {
-    const result = failedResult(method, err);
+    const result = failedResult(method, asWriteError(err, task.output, obsmKey(method)));
     const first = firstWith.get(result.detail);
     if (first) {
       log.error(`${result.key} failed: the same error as ${first}`);

@@ -3,6 +3,7 @@ import { appendFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { Logger } from "../logger.ts";
+import { asWriteError } from "../errors.ts";
 import { createDatasetContext } from "./dataset-context.ts";
 import { embedFile } from "./embed-file.ts";
 import { prepareOnly, type FileRun } from "./method-run.ts";
@@ -60,7 +61,9 @@ async function runTaskInner(task: Task, parent: Logger, label: string, signal?: 
     return await withTaskLogger({ log, methods: s.methods, signal }, () =>
       s.prepareOnly ? prepareFile(task, run) : embedFile(task, run),
     );
-  } catch (err) {
+  } catch (thrown) {
+    // the output's creation fails on a full or read-only disk: say which output and what to do
+    const err = asWriteError(thrown, task.output, "");
     log.error(err instanceof Error ? err.message : String(err));
     return failedReport(task, s.methods, err);
   } finally {

@@ -16,6 +16,8 @@ export class RawFile {
   readonly base: number;
   readonly offsetSize: number;
   readonly lengthSize: number;
+  /** where the superblock says the file ends (relative to the base address) */
+  readonly endOfFile: number;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, "r");
@@ -25,11 +27,17 @@ export class RawFile {
     if (version <= 1) {
       this.offsetSize = sb[13]!;
       this.lengthSize = sb[14]!;
-      this.base = new Cursor(sb, this.offsetSize, this.lengthSize, version === 0 ? 24 : 28).offset();
+      const c = new Cursor(sb, this.offsetSize, this.lengthSize, version === 0 ? 24 : 28);
+      this.base = c.offset();
+      c.offset(); // the free-space info
+      this.endOfFile = c.offset();
     } else if (version <= 3) {
       this.offsetSize = sb[9]!;
       this.lengthSize = sb[10]!;
-      this.base = new Cursor(sb, this.offsetSize, this.lengthSize, 12).offset();
+      const c = new Cursor(sb, this.offsetSize, this.lengthSize, 12);
+      this.base = c.offset();
+      c.offset(); // the superblock extension
+      this.endOfFile = c.offset();
     } else {
       throw new InputError(`HDF5 superblock version ${version} is not known here`, { file: path });
     }
@@ -71,7 +79,10 @@ export class RawFile {
       readSync(this.fd!, head, 0, 48, at);
       if (SIGNATURE.every((b, i) => head[i] === b)) return head;
     }
-    throw new InputError("no HDF5 superblock found", { file: this.path });
+    throw new InputError("not an HDF5 file: no HDF5 superblock found", {
+      file: this.path,
+      fix: "give an .h5ad written by anndata (or a zarr store); if it is one, it is damaged: copy it again from its source",
+    });
   }
 }
 

@@ -22,7 +22,35 @@ let ready: Promise<unknown> | undefined;
 export async function openH5(path: string): Promise<H5Tree> {
   ready ??= h5wasm.ready;
   await ready;
-  return new H5Tree(path, new h5wasm.File(path, "r"));
+  checkWhole(path);
+  try {
+    return new H5Tree(path, new h5wasm.File(path, "r"));
+  } catch (err) {
+    throw new InputError(`not a readable HDF5 file (${(err as Error).message})`, {
+      file: path,
+      fix: "the file is damaged: copy it again from its source",
+      cause: err,
+    });
+  }
+}
+
+/** A truncated copy (an interrupted transfer) ends before the end its superblock records. */
+function checkWhole(path: string): void {
+  const raw = new RawFile(path);
+  try {
+    const end = raw.base + raw.endOfFile;
+    if (raw.endOfFile >= 0 && end > raw.size) {
+      throw new InputError(
+        `the file is truncated: its HDF5 superblock says it ends at byte ${end}, but it has ${raw.size} bytes`,
+        {
+          file: path,
+          fix: "copy it again from its source (compare its size or checksum with the original)",
+        },
+      );
+    }
+  } finally {
+    raw.close();
+  }
 }
 
 export class H5Tree implements TreeReader {

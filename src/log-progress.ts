@@ -6,7 +6,7 @@
  * last line with the time and the rate.
  * Phases nest: `Logger.progressTo` moves the innermost one, for work inside one of its steps.
  */
-import type { LogFields } from "./logger.ts";
+import type { LogFields } from "./log-fields.ts";
 
 export interface Progress {
   /** cells done so far (a count below the last one is ignored) */

@@ -6,27 +6,14 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { LogFields } from "./log-fields.ts";
 import { startProgress, type Progress, type ProgressShared } from "./log-progress.ts";
 
+export type { LogFields } from "./log-fields.ts";
 export type { Progress } from "./log-progress.ts";
 
 export type Level = "info" | "warn" | "error";
 export type LogFormat = "text" | "json";
-
-/** What a line is about. */
-export interface LogFields {
-  /** the task running it: `embedding_gpu#3`, or `embed` for a file given on the command line */
-  task?: string;
-  /** the input file */
-  file?: string;
-  method?: string;
-  /** a long phase: copy, tokenize, scan, embed */
-  phase?: string;
-  cellsDone?: number;
-  cellsTotal?: number;
-  cellsPerSecond?: number;
-  etaSeconds?: number;
-}
 
 export interface Logger {
   info(msg: string, fields?: LogFields): void;

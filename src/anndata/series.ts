@@ -125,21 +125,21 @@ function values(data: ArrayData): SeriesValue[] {
 }
 
 function asGroup(tree: TreeReader, node: TreeNode): GroupNode {
-  if (node.kind !== "group")
-    throw new InputError(`encoding '${encodingOf(node.attrs)}' must be a group, found an array`, {
-      file: tree.path,
-      key: node.key,
-    });
+  if (node.kind !== "group") throw wrongKind(tree, node, "a group");
   return node;
 }
 
 function asArray(tree: TreeReader, node: TreeNode): ArrayNode {
-  if (node.kind !== "array")
-    throw new InputError(`encoding '${encodingOf(node.attrs)}' must be an array, found a group`, {
-      file: tree.path,
-      key: node.key,
-    });
+  if (node.kind !== "array") throw wrongKind(tree, node, "an array");
   return node;
+}
+
+function wrongKind(tree: TreeReader, node: TreeNode, wanted: string): InputError {
+  const found = node.kind === "group" ? "a group" : "an array";
+  return new InputError(`encoding '${encodingOf(node.attrs)}' must be ${wanted}, found ${found}`, {
+    file: tree.path,
+    key: node.key,
+  });
 }
 
 function oneDimensional(tree: TreeReader, node: ArrayNode): ArrayNode {

@@ -12,15 +12,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { describeDuplicates, ensemblIds } from "../anndata/gene-ids.ts";
 import { CudaError, InputError } from "../errors.ts";
 import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
 import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
-import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
-import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
-import { artifactKey } from "../store/artifact-cache.ts";
-import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
+import type { TokenizerRules } from "../models/geneformer-tokenizer.ts";
+import { tokenize } from "./geneformer-tokenize.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { paddedBatch, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
 
@@ -59,8 +56,6 @@ const models = new Map<string, BertModel>();
 
 /** tokens per CUDA batch: 64 cells of 2048 tokens, 24 of 4096 with padding; B×T×F activations of a few hundred MB */
 const DEFAULT_TOKEN_BUDGET = 131072;
-/** rows of counts per tokenizer block (2 × threads blocks in flight) */
-const TOKENIZE_ROWS = 4096;
 
 /** a path option; "" counts as unset */
 const path = z
@@ -99,62 +94,6 @@ function modelDir(ctx: Context, v: Variant): string {
     });
   }
   return dir;
-}
-
-async function tokenize(ctx: Context, v: Variant, dict: GeneformerDictionaries): Promise<TokenCacheReader> {
-  const { reader } = ctx;
-  const key = artifactKey(`tokens-${v.name}`, { rules: v.rules, dictionaries: dict.fingerprint }, [reader.path]);
-  const { reader: cache, cached } = await tokenCache(ctx.dataset.cacheDir, key, reader.nObs, async function* () {
-    const { ids, source } = await ensemblIds(reader);
-    const repeated = describeDuplicates(ids);
-    if (repeated) ctx.log.warn(`${v.name}: ids in ${source}: ${repeated}; the counts of each id's columns are summed`);
-    const slots = geneSlots(ids, dict);
-    ctx.log.info(`${v.name}: ${slots.matched} of ${reader.nVars} genes are in the vocabulary`);
-    if (slots.matched === 0)
-      throw new InputError(`none of the genes is in the ${v.name} vocabulary`, {
-        file: reader.path,
-        key: "var/ensembl_id",
-        fix: "Geneformer needs human Ensembl ids (ENSG…)",
-      });
-    const counts = ctx.dataset.inputs(reader);
-    await counts.open("counts");
-    let nCounts: number[] | undefined;
-    if (await reader.hasColumn("obs", "n_counts")) {
-      nCounts = (await reader.column("obs", "n_counts")).map(Number);
-      const bad = nCounts.findIndex((n) => !(n >= 0 && n < Infinity));
-      if (bad >= 0) {
-        throw new InputError(`obs['n_counts'] is ${nCounts[bad]} in row ${bad}; library sizes must be finite and ≥ 0`, {
-          file: reader.path,
-          key: "obs/n_counts",
-          fix: "recompute it as the row sums of the raw counts, or delete the column (the sizes are then computed from the counts)",
-        });
-      }
-      ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
-    } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
-    const blocks = async function* () {
-      for await (const { r0, block } of counts.blocks("counts", TOKENIZE_ROWS)) {
-        const sizes = nCounts
-          ? Float64Array.from(nCounts.slice(r0, r0 + block.rows))
-          : Float64Array.from({ length: block.rows }, (_, r) =>
-              block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0),
-            );
-        yield { block, nCounts: sizes };
-      }
-    };
-    const progress = ctx.log.progress("tokenize", reader.nObs, { method: v.name });
-    try {
-      let done = 0;
-      for await (const tokens of tokenizeParallel(blocks(), slots, v.rules, dict)) {
-        ctx.signal?.throwIfAborted();
-        yield tokens;
-        progress.update((done += tokens.uncropped.length));
-      }
-    } finally {
-      progress.finish();
-    }
-  });
-  ctx.log.info(`${v.name}: tokens ${cached ? "from the preparation cache" : "computed"} (${cache.path})`);
-  return cache;
 }
 
 function dictionaries(ctx: Context, v: Variant): GeneformerDictionaries {

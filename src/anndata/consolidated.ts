@@ -24,19 +24,23 @@ export async function hasConsolidated(store: string): Promise<boolean> {
   return (await readJson(join(store, ".zmetadata"))) !== undefined;
 }
 
-/** Re-reads the metadata of `keys` (their parent groups, and for a group its nodes) into the consolidated metadata, when the store has one. */
+/**
+ * Re-reads the metadata of `keys` (their parent groups, and for a group its nodes) into the
+ * consolidated metadata, when the store has one; `""` is the root group (its attributes).
+ */
 export async function refreshConsolidated(store: string, keys: string[]): Promise<void> {
   if ((await zarrFormatOf(store)) === 3) return refreshV3(store, keys);
   const doc = (await readJson(join(store, ".zmetadata"))) as Consolidated | undefined;
   if (!doc) return;
   for (const key of keys) {
-    for (const entry of Object.keys(doc.metadata)) if (entry.startsWith(`${key}/`)) delete doc.metadata[entry];
-    const parts = key.split("/");
-    for (let depth = 1; depth <= parts.length; depth++) {
-      const node = parts.slice(0, depth).join("/");
+    const parts = key === "" ? [] : key.split("/");
+    if (key !== "")
+      for (const entry of Object.keys(doc.metadata)) if (entry.startsWith(`${key}/`)) delete doc.metadata[entry];
+    const nodes = key === "" ? [""] : parts.map((_, depth) => parts.slice(0, depth + 1).join("/"));
+    for (const node of nodes) {
       for (const file of META_FILES) {
         const text = await readFile(join(store, node, file), "utf8").catch(() => undefined);
-        if (text !== undefined) doc.metadata[`${node}/${file}`] = parseZarrJson(text);
+        if (text !== undefined) doc.metadata[node ? `${node}/${file}` : file] = parseZarrJson(text);
       }
     }
   }

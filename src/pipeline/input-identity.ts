@@ -15,13 +15,13 @@ import { createHash } from "node:crypto";
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
+import { refreshConsolidated } from "../anndata/consolidated.ts";
 import { storeLockPath } from "../anndata/output-store.ts";
 import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { siblingTempPath, writeJsonAtomic } from "../store/fs-atomic.ts";
+import { siblingTempPath } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
 import { readNodeAttrs, writeNodeAttrs, zarrFormatOf } from "../store/zarr-node.ts";
-import { readJson } from "../store/zarr-tree.ts";
 
 export interface InputIdentity {
   path: string;
@@ -84,13 +84,7 @@ export async function recordIdentity(store: string, identity: InputIdentity): Pr
     const next = { ...attrs, scembed: { ...((attrs["scembed"] as Attrs | undefined) ?? {}), input: identity } };
     await writeNodeAttrs(format, store, next);
     // v2's consolidated copy of the root attributes (v3 keeps none: the root is its own zarr.json)
-    const consolidated =
-      format === 2 ? ((await readJson(join(store, ".zmetadata"))) as { metadata?: Attrs } | undefined) : undefined;
-    if (consolidated?.metadata)
-      await writeJsonAtomic(join(store, ".zmetadata"), {
-        ...consolidated,
-        metadata: { ...consolidated.metadata, ".zattrs": next },
-      });
+    if (format === 2) await refreshConsolidated(store, [""]);
   });
 }
 

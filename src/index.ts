@@ -66,4 +66,8 @@ export {
   type WorkflowStatus,
 } from "./executors/workflow-status.ts";
 export { gpuReport, type GpuReport } from "./gpu/gpu-report.ts";
-export { packagePath } from "./package-root.ts";
+export { packagePath, packageVersion } from "./package-root.ts";
+export { buildReport, REDUCED_DIM, type ReportOptions } from "./report/build-report.ts";
+export { configOutputs, type ConfigOutputs } from "./report/config-outputs.ts";
+export type { MethodReport, Metrics, ReportData, Sanity } from "./report/report-data.ts";
+export { jsonPathOf, writeReport } from "./report/write-report.ts";

@@ -1,5 +1,5 @@
 /** Files shipped with the package (gene lists, demo data), found from wherever this module runs. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,4 +12,9 @@ export function packagePath(...parts: string[]): string {
     root = dir;
   }
   return join(root, ...parts);
+}
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  return String(JSON.parse(readFileSync(packagePath("package.json"), "utf8")).version);
 }

@@ -29,6 +29,12 @@ const OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   "log-format": { type: "string" },
   source: { type: "string" },
+  out: { type: "string" },
+  "batch-key": { type: "string" },
+  "label-key": { type: "string" },
+  "max-cells": { type: "string" },
+  seed: { type: "string" },
+  keys: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -64,6 +70,9 @@ usage:
   scembed task -c <dataset.yaml> -s <section> --index <i> [overrides…]   (or --manifest <D>/manifest.json)
   scembed status <workflow dir> [--json] [--source auto|scontrol|sacct]
   scembed inspect <file> [--json]
+  scembed report <out.zarr|h5ad …> | -c <dataset.yaml> [-s section] [--batch-key K] [--label-key K]
+                 [--max-cells 50000] [--seed 0] [--keys X_pca,…] [--out report.html]
+                                                (QC page: sanity, UMAP, scIB metrics; + report.json)
   scembed gpu                                   (which CUDA libraries and GPUs the CUDA device finds)
   scembed demo
 

@@ -1,13 +1,20 @@
 /** The CLI: argv → options → library call. The only place that sets exit codes. */
-import { readFileSync } from "node:fs";
-import { ConfigError, createLogger, InterruptedError, packagePath, ScembedError, type FileReport } from "../index.ts";
+import {
+  ConfigError,
+  createLogger,
+  InterruptedError,
+  packageVersion,
+  ScembedError,
+  type FileReport,
+} from "../index.ts";
 import { parseCommandLine, USAGE } from "./args.ts";
 import { handleInterrupts, SIGNAL_EXIT_CODE } from "./interrupt.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { embedCommand } from "./commands/embed.ts";
 import { gpuCommand } from "./commands/gpu.ts";
 import { inspectCommand } from "./commands/inspect.ts";
-import { printReports } from "./commands/report.ts";
+import { reportCommand } from "./commands/report.ts";
+import { printReports } from "./commands/summary-print.ts";
 import { runCommand, statusCommand, taskCommand } from "./commands/run.ts";
 
 const out = (text: string) => process.stdout.write(text + "\n");
@@ -15,7 +22,7 @@ const out = (text: string) => process.stdout.write(text + "\n");
 async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv);
   if (args.flags.version) {
-    out(JSON.parse(readFileSync(packagePath("package.json"), "utf8")).version);
+    out(packageVersion());
     return 0;
   }
   if (args.flags.help || args.command === "help") {
@@ -51,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(args, out);
     case "gpu":
       return gpuCommand(out);
+    case "report":
+      await reportCommand(args, log, out);
+      return 0;
     default:
       throw new ConfigError(`unknown command '${args.command}'`, { fix: "run `scembed --help`" });
   }

@@ -21,10 +21,15 @@ a.ok-mark { color: var(--muted); text-decoration: none; }
 ul.notes, ul.skipped, ul.warnings { margin: 6px 0; padding-left: 20px; }
 ul.warnings li { color: var(--warn); }
 .inputs td:first-child { text-align: left; font-family: ui-monospace, monospace; }
-.views { display: grid; gap: 10px 14px; align-items: start; overflow-x: auto; }
-.view-head { font-weight: 600; }
-.view-label { font-family: ui-monospace, monospace; font-weight: 600; align-self: center; word-break: break-all; }
-canvas.scatter { display: block; background: #fff; border: 1px solid var(--line); border-radius: 4px; cursor: crosshair; }
+.legends { display: flex; flex-wrap: wrap; gap: 8px 28px; margin-bottom: 12px; }
+.legend-box { max-width: 600px; }
+.view-cards { display: flex; flex-wrap: wrap; gap: 14px; }
+.view-card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
+.view-card h3 { font-size: 14px; }
+.view-row { display: flex; gap: 8px; }
+figure.view { margin: 0; }
+figure.view figcaption { font-size: 12px; color: var(--muted); text-align: center; }
+canvas.scatter { display: block; background: #fff; border: 1px solid var(--line); border-radius: 3px; cursor: crosshair; }
 .legend { display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; font-weight: normal; margin-top: 4px; }
 .legend-item { display: inline-flex; align-items: center; gap: 4px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; }
@@ -41,7 +46,7 @@ canvas.scatter { display: block; background: #fff; border: 1px solid var(--line)
 .counts tr.warn td, .counts tr.warn th { color: var(--warn); font-weight: 700; background: var(--warn-bg); }
 p.ok { color: #2e7d32; margin: 6px 0; }
 figure.chart { margin: 0; }
-figure.chart figcaption { font-size: 12px; color: var(--muted); max-width: 320px; }
+figure.chart figcaption { font-size: 12px; color: var(--muted); max-width: 280px; }
 svg text { font-size: 10px; fill: var(--muted); }
 svg .axis { stroke: #999; stroke-width: 1; }
 svg .bar { fill: var(--bar); }

@@ -2,7 +2,7 @@
  * `scembed report`'s outputs from a ReportData: the page (`renderReportHtml`, one self-contained
  * HTML file: stylesheet, viewer script and data inlined, nothing fetched) and `report.json`
  * (`reportJson`). The page: title and provenance, inputs, sample, notes and skipped arrays; the
- * ranking table; the 2-D views side by side (one row per method, one canvas per colouring, with
+ * ranking table; the 2-D views side by side (a card per method, a canvas per colouring, with
  * hover); a sanity panel per method.
  */
 import type { ReportData } from "../report-data.ts";
@@ -10,8 +10,9 @@ import { escapeHtml, formatCount, jsonInScript } from "./html-text.ts";
 import { PAGE_STYLE } from "./page-style.ts";
 import { rankingTable, rankMethods } from "./ranking-table.ts";
 import { sanityPanels } from "./sanity-panels.ts";
-import { VIEW_SIZE, viewerScript } from "./viewer.ts";
+import { viewerScript } from "./viewer.ts";
 import { viewerData } from "./viewer-data.ts";
+import { VIEW_SIZE, viewsSection } from "./views-section.ts";
 
 export { reportJson } from "./report-json.ts";
 export type { ReportViewerApi } from "./viewer.ts";
@@ -31,7 +32,7 @@ export function renderReportHtml(data: ReportData): string {
     `<h2>Ranking</h2>`,
     ranked.length > 0 ? rankingTable(ranked) : `<p class="muted">no embeddings to compare</p>`,
     `<h2>2-D views <span class="muted">(UMAP of each embedding; hover a point)</span></h2>`,
-    views(data, payload.colorBy),
+    viewsSection(data, ranked, payload.colorBy),
     `<h2>Sanity checks</h2>`,
     `<div class="panels">${sanityPanels(ranked)}</div>`,
     `<div id="tooltip" class="tooltip" hidden></div>`,
@@ -69,30 +70,4 @@ function header(data: ReportData): string {
     `<table class="inputs"><thead><tr><th class="left">path</th><th>cells</th><th>sampled</th></tr></thead>`,
     `<tbody>${inputs}</tbody></table></details>`,
   ].join("\n");
-}
-
-/** The grid of canvases: a header row with one legend per colouring, then one row per method. */
-function views(data: ReportData, colorBy: readonly number[]): string {
-  const names = colorBy.map((i) => (i < 0 ? "file" : data.columns[i]!.name));
-  const role = (name: string) =>
-    name === data.sample.batchKey ? " (batch)" : name === data.sample.labelKey ? " (label)" : "";
-  const cells = [`<div></div>`];
-  names.forEach((name, j) => {
-    cells.push(
-      `<div class="view-head">coloured by ${escapeHtml(name)}${role(name)}<div class="legend" id="legend-${j}"></div></div>`,
-    );
-  });
-  const ranked = rankMethods(data.methods);
-  let view = 0;
-  ranked.forEach((m, i) => {
-    cells.push(`<div class="view-label">${escapeHtml(m.key)}</div>`);
-    names.forEach((name, j) => {
-      cells.push(
-        `<canvas class="scatter" data-view="${view++}" data-method="${i}" data-coloring="${j}" ` +
-          `width="${VIEW_SIZE}" height="${VIEW_SIZE}" aria-label="${escapeHtml(`${m.key} coloured by ${name}`)}"></canvas>`,
-      );
-    });
-  });
-  const columns = `grid-template-columns: minmax(90px, 160px) repeat(${names.length}, ${VIEW_SIZE + 2}px)`;
-  return `<div class="views" style="${columns}">\n${cells.join("\n")}\n</div>`;
 }

@@ -21,7 +21,7 @@ export interface ChartOptions {
 
 /** Bars from 0 up; non-finite or negative values draw as 0. */
 export function barChart(bars: readonly Bar[], options: ChartOptions = {}): string {
-  const width = options.width ?? 320,
+  const width = options.width ?? 280,
     height = options.height ?? 120;
   const left = 40,
     bottom = 16,

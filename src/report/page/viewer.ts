@@ -25,9 +25,6 @@ export interface ReportViewerApi {
   pointPosition(view: number, cell: number): { x: number; y: number };
 }
 
-/** Width and height of each view, in CSS pixels. */
-export const VIEW_SIZE = 340;
-
 export function startViewer(lib: ViewerLib, size: number): void {
   // biome-ignore format: a table
   const PALETTE = [
@@ -182,7 +179,7 @@ export function startViewer(lib: ViewerLib, size: number): void {
 }
 
 /** The viewer as a script body: `startViewer` called with the lib functions, all as source. */
-export function viewerScript(size = VIEW_SIZE): string {
+export function viewerScript(size: number): string {
   const lib: ViewerLib = { decodeBase64, colorSlots, layoutPoints, buildGrid, nearestPoint };
   const entries = Object.entries(lib).map(([name, fn]) => `${name}: ${(fn as () => unknown).toString()}`);
   return `"use strict";\n(${startViewer.toString()})({\n${entries.join(",\n")}\n}, ${size});\n`;

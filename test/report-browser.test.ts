@@ -104,6 +104,9 @@ test("the report page in headless Chromium", { skip: chromium ? false : CHROMIUM
     assert.equal(stats.length, 14);
     for (const s of stats) assert.equal(s.drawn, 50_000);
     assert.ok(stats[1]!.colours >= 20, "the label view has many colours");
+    const legend = await p.page.$eval("#legend-1", (e) => e.querySelectorAll(".legend-item").length);
+    assert.equal(legend, 30 + 1 + 1, "40 labels: the 30 most frequent, other, missing");
+    assert.match(await p.page.$eval("#legend-1", (e) => e.textContent!), /other \(10 categories\)/);
     assert.ok(p.readyMs < 15_000, `ready after ${p.readyMs.toFixed(0)} ms`);
     await p.page.close();
   });

@@ -35,8 +35,7 @@ export function startViewer(lib: ViewerLib, size: number): void {
   const OTHER = "#c9c9c9",
     MISSING = "#ececec",
     DOT = 2,
-    RADIUS = 6,
-    LEGEND_ITEMS = 30;
+    RADIUS = 6;
   const dpr = window.devicePixelRatio || 1;
   const data = JSON.parse(document.getElementById("report-data")!.textContent!) as ViewerData;
   const n = data.cells;
@@ -72,11 +71,9 @@ export function startViewer(lib: ViewerLib, size: number): void {
       row.append(swatch, el("span", "", `${label} (${count.toLocaleString("en-US")})`));
       box.append(row);
     };
-    s.top.slice(0, LEGEND_ITEMS).forEach((cat, slot) => item(colorOf(slot), c.categories[cat]!, s.counts[slot]!));
-    const hidden = s.top.length - Math.min(s.top.length, LEGEND_ITEMS);
+    s.top.forEach((cat, slot) => item(colorOf(slot), c.categories[cat]!, s.counts[slot]!));
     const others = c.categories.length - s.top.length;
     if (s.counts[PALETTE.length]! > 0) item(OTHER, `other (${others} categories)`, s.counts[PALETTE.length]!);
-    if (hidden > 0) box.append(el("span", "legend-item", `… ${hidden} more`));
     if (s.counts[PALETTE.length + 1]! > 0) item(MISSING, "missing", s.counts[PALETTE.length + 1]!);
   });
 

@@ -69,7 +69,7 @@ export function squaredDistances(
         row = i * nb;
       for (let j = 0; j < nb; j++) {
         const v = ni + nbn[j]! - 2 * out[row + j]!;
-        out[row + j] = v > 0 ? v : 0;
+        out[row + j] = Math.max(v, 0);
       }
     }
   } else {

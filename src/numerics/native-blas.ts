@@ -8,11 +8,20 @@ import { createRequire } from "node:module";
 /** C (M×N) = A (M×K) · B (K×N), all row-major float32. */
 export type Sgemm = (M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array) => void;
 
-let loaded: { sgemm?: Sgemm; library?: string } | undefined;
+/** C (M×N) = A (M×K) · Bᵀ where B is N×K, all row-major float32 (pairwise dot products of rows). */
+export type SgemmNT = Sgemm;
+
+export interface NativeBlas {
+  sgemm?: Sgemm;
+  sgemmNT?: SgemmNT;
+  library?: string;
+}
+
+let loaded: NativeBlas | undefined;
 
 const CANDIDATES = ["libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblis.so.4"];
 
-export function nativeSgemm(): { sgemm?: Sgemm; library?: string } {
+export function nativeSgemm(): NativeBlas {
   if (loaded) return loaded;
   loaded = {};
   if (process.env["SCEMBED_BLAS"] === "off") return loaded;
@@ -30,10 +39,12 @@ export function nativeSgemm(): { sgemm?: Sgemm; library?: string } {
         "void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, _Inout_ float *C, int ldc)",
       );
       const ROW_MAJOR = 101,
-        NO_TRANS = 111;
+        NO_TRANS = 111,
+        TRANS = 112;
       loaded = {
         library: name,
         sgemm: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N),
+        sgemmNT: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, TRANS, M, N, K, 1, A, K, B, K, 0, C, N),
       };
       return loaded;
     } catch {

@@ -277,3 +277,13 @@ test("k-means finds separated clusters whatever the seed; NMI/ARI skip missing l
   const withMissing = Int32Array.from(truth, (c, i) => (i < 10 ? -1 : c));
   assert.deepEqual(kMeansNmiAri(x, n, 2, withMissing, 0), { nmi: 1, ari: 1 });
 });
+
+test("tiny inputs give absent metrics, never NaN", () => {
+  for (const n of [1, 2, 3]) {
+    const x = Float32Array.from({ length: n * 2 }, (_, i) => i * 0.5);
+    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const { metrics, knn } = computeMetrics(x, n, 2, codes, codes, 0);
+    assert.equal(knn.k, n - 1);
+    for (const [key, value] of Object.entries(metrics)) assert.ok(Number.isFinite(value), `n ${n}: ${key} ${value}`);
+  }
+});

@@ -57,7 +57,14 @@ export function exactKnn(
       const i = r0 + b,
         row = b * n;
       heap.clear();
-      for (let j = 0; j < n; j++) if (j !== i) heap.offer(dist[row + j]!, j);
+      let j = 0;
+      for (; heap.size < m; j++) if (j !== i) heap.offer(dist[row + j]!, j);
+      // the heap is full: only values below its top can enter (ties keep the lower index on top)
+      const top = heap.value;
+      for (; j < n; j++) {
+        const v = dist[row + j]!;
+        if (v < top[0]! && j !== i) heap.offer(v, j);
+      }
       for (let c = 0; c < m; c++) {
         candIdx[c] = heap.index[c]!;
         candDist[c] = exactSquaredDistance(x, d, i, heap.index[c]!);

@@ -4,7 +4,8 @@
  * batch ASW and iLISI need a batch with ≥ 2 categories; label ASW, cLISI, NMI, ARI, graph
  * connectivity and kNN accuracy need labels. Aggregates as scIB: bio = mean of label ASW, NMI,
  * ARI, cLISI present; batch = mean of batch ASW, iLISI, graph connectivity present;
- * overall = 0.6 bio + 0.4 batch when both are there. The kNN is returned for the UMAP.
+ * overall = 0.6 bio + 0.4 batch when both are there. A metric that cannot be computed (too few
+ * cells or categories) is absent, never NaN. The kNN is returned for the UMAP.
  */
 import { InputError } from "../../errors.ts";
 import type { Metrics } from "../report-data.ts";
@@ -61,7 +62,7 @@ export function computeMetrics(
   metrics.bio = bio;
   metrics.batch = batchScore;
   if (bio !== undefined && batchScore !== undefined) metrics.overall = 0.6 * bio + 0.4 * batchScore;
-  for (const key of Object.keys(metrics) as (keyof Metrics)[]) if (metrics[key] === undefined) delete metrics[key];
+  for (const key of Object.keys(metrics) as (keyof Metrics)[]) if (!Number.isFinite(metrics[key])) delete metrics[key];
   return { metrics, knn };
 }
 

@@ -198,15 +198,16 @@ test("hand-checkable cases: separated clusters, a single batch, missing codes", 
   assert.equal(separated.knnAccuracy, 1);
   assert.ok(Math.abs(separated.clisi! - 1) < 1e-9, `cLISI ${separated.clisi}`);
   assert.equal(separated.batchAsw, undefined);
-  // graph connectivity needs only labels, so the batch score (and overall) exist without a batch key
-  assert.equal(separated.batch, 1);
-  expectClose([separated.overall!], [0.6 * separated.bio! + 0.4], { atol: 1e-12, label: "overall" });
+  // graph connectivity is shown, but without batches there is no batch score and no overall
+  assert.equal(separated.batch, undefined);
+  assert.equal(separated.overall, undefined);
   assert.ok(separated.bio! > 0.99);
 
   const oneBatch = computeMetrics(x, n, 3, new Int32Array(n), label, 1).metrics;
   assert.equal(oneBatch.batchAsw, undefined);
   assert.equal(oneBatch.ilisi, undefined);
-  assert.equal(oneBatch.batch, 1, "graph connectivity alone");
+  assert.equal(oneBatch.batch, undefined, "one batch: nothing to mix");
+  assert.equal(oneBatch.graphConnectivity, 1);
   assert.deepEqual(Object.keys(computeMetrics(x, n, 3, undefined, undefined, 1).metrics), []);
 
   // missing labels (-1) are left out: label ASW over the rest equals that of the subset

@@ -58,7 +58,8 @@ export function computeMetrics(
     metrics.knnAccuracy = knnAccuracy(knn, label);
   }
   const bio = meanOf([metrics.labelAsw, metrics.nmi, metrics.ari, metrics.clisi]);
-  const batchScore = meanOf([metrics.batchAsw, metrics.ilisi, metrics.graphConnectivity]);
+  // graph connectivity needs labels but measures batch mixing: it joins the batch score only when there are batches
+  const batchScore = hasBatch ? meanOf([metrics.batchAsw, metrics.ilisi, metrics.graphConnectivity]) : undefined;
   metrics.bio = bio;
   metrics.batch = batchScore;
   if (bio !== undefined && batchScore !== undefined) metrics.overall = 0.6 * bio + 0.4 * batchScore;

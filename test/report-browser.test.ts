@@ -8,9 +8,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildReport, writeReport } from "../src/index.ts";
 import { renderReportHtml, type ReportViewerApi } from "../src/report/page/render.ts";
 import { CHROMIUM_SKIP, chromiumPath, launchChromium, type OfflinePage, openReport } from "./helpers/browser.ts";
-import { tempDir } from "./helpers/paths.ts";
+import { REAL, tempDir } from "./helpers/paths.ts";
 import { PROBE_CELL, PROBE_NAME, syntheticReport } from "./helpers/report-data.ts";
 
 const chromium = chromiumPath();
@@ -85,6 +86,39 @@ test("the report page in headless Chromium", { skip: chromium ? false : CHROMIUM
       assert.equal(await p.page.$eval("#tooltip", (e) => (e as HTMLElement).hidden), true, "no cell, no tooltip");
     }
     assertClean(p);
+    await p.page.close();
+  });
+
+  await t.test("a real report (pbmc68k_reduced: scanpy's PCA, cell types) built by buildReport", async () => {
+    const data = await buildReport({
+      inputs: [join(REAL, "pbmc68k_reduced_counts.zarr")],
+      batchKey: "batch",
+      labelKey: "cell_type",
+      workDir: dir,
+    });
+    const file = join(dir, "real.html");
+    await writeReport(data, file);
+    const p = await openReport(browser, file);
+    assertClean(p);
+    for (const s of await canvasStats(p)) {
+      assert.equal(s.drawn, 700);
+      assert.ok(s.painted > 0.3 * 700, `${s.painted} painted pixels`);
+    }
+    const methods = await p.page.$$eval("#ranking tbody tr", (trs) => trs.map((tr) => tr.textContent ?? ""));
+    assert.equal(methods.length, 1);
+    assert.match(methods[0]!, /X_pca_scanpy/);
+    const cell = 123;
+    await p.page.$eval(`canvas.scatter[data-view="1"]`, (c) => c.scrollIntoView({ block: "center" }));
+    const at = await p.page.evaluate(
+      (c) => (window as unknown as ReportWindow).scembedReport.pointPosition(1, c),
+      cell,
+    );
+    await p.page.mouse.move(at.x, at.y);
+    const tip = await p.page.$eval("#tooltip", (e) => e.textContent ?? "");
+    const label = data.columns[1]!.categories[data.columns[1]!.codes[cell]!]!;
+    // the nearest point under the mouse may be another cell at the same pixel: its label, then, is the same colour
+    assert.match(tip, /cell_type: /);
+    assert.ok(tip.includes(data.cellNames[cell]!) || tip.includes(`cell_type: ${label}`), tip);
     await p.page.close();
   });
 

@@ -5,7 +5,7 @@
  * sample stratified and seeded, clear errors for unknown keys, and a chunk that differs is found.
  */
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
@@ -14,7 +14,7 @@ import { SeededRandom } from "../src/numerics/random.ts";
 import { addBlock, emptyFileStats, summarizeSanity } from "../src/report/sanity.ts";
 import { runCli } from "./helpers/cli.ts";
 import { DEMO_H5AD, REAL, tempDir } from "./helpers/paths.ts";
-import { PYTHON, python } from "./helpers/python.ts";
+import { NEEDS_SKLEARN, python, sklearnAvailable } from "./helpers/python.ts";
 
 const INPUT = join(REAL, "pbmc68k_reduced_counts.zarr");
 const LABEL_METRICS = ["labelAsw", "clisi", "graphConnectivity", "nmi", "ari", "knnAccuracy", "bio"];
@@ -85,7 +85,7 @@ test("report over PBMCs with cell types: the label metrics, label ASW equal to s
     [],
     "no temporary folder left",
   );
-  if (!existsSync(PYTHON)) return;
+  if (!sklearnAvailable()) return t.skip(NEEDS_SKLEARN);
   const pca = json.methods[1]!.metrics;
   const ref = sklearnAsw(output, "X_pca_scanpy", "cell_type", "label");
   assert.ok(Math.abs(pca.labelAsw! - ref) < 1e-4, `label ASW ${pca.labelAsw} vs sklearn ${ref}`);
@@ -106,7 +106,7 @@ test("report over three 10x chemistries: batch ASW equal to scikit-learn's, iLIS
     assert.equal(m.metrics.labelAsw, undefined);
     assert.equal(m.metrics.overall, undefined);
   }
-  if (!existsSync(PYTHON)) return;
+  if (!sklearnAvailable()) return t.skip(NEEDS_SKLEARN);
   for (const m of json.methods.filter((m) => !m.reducedByPca)) {
     const ref = sklearnAsw(output, m.key, "batch", "batch");
     assert.ok(Math.abs(m.metrics.batchAsw! - ref) < 1e-4, `${m.key} batch ASW ${m.metrics.batchAsw} vs sklearn ${ref}`);

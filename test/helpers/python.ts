@@ -23,3 +23,16 @@ export function python<T = unknown>(script: string, args: string[] = []): T {
   const last = out.trim().split("\n").pop()!;
   return JSON.parse(last) as T;
 }
+
+/** Debian's Python with anndata and scikit-learn: the report metrics' live reference. */
+export function sklearnAvailable(): boolean {
+  if (!anndataAvailable()) return false;
+  try {
+    execFileSync(PYTHON, ["-c", "import sklearn"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const NEEDS_SKLEARN = "needs /usr/bin/python3 with python3-anndata and python3-sklearn (apt-get install)";

@@ -14,6 +14,8 @@ src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 a = ad.read_h5ad(src)
 counts = sp.csr_matrix(a.layers["counts"])
 os.makedirs(out, exist_ok=True)
+with open(os.path.join(out, "..", "genes.txt"), "w") as f:  # the scVI model's genes (bench/scvi_census_like.py)
+    f.write("\n".join(map(str, a.var["ensembl_id"])) + "\n")
 for f in range(n):
     rng = np.random.default_rng(f)
     c = counts.copy()

@@ -5,7 +5,8 @@ The layout of scvi-tools' model.save(): {'model_state_dict', 'var_names' (numpy 
 -> 128 (Linear, BatchNorm eps 1e-3 with running stats, ReLU) -> 50 (mean and var encoders).
 Random weights, seeded; randomized BatchNorm statistics so that eval mode matters. Only the
 encoder's tensors are written (the benchmark encodes; the decoder is never read).
-usage: /usr/bin/python3 bench/scvi_census_like.py OUT_DIR [N_GENES]
+usage: /usr/bin/python3 bench/scvi_census_like.py OUT_DIR [N_GENES] [GENE_IDS_FILE]
+(GENE_IDS_FILE: one id a line, the model's genes; default ENSG00000000001 …)
 """
 import os
 import sys
@@ -29,7 +30,12 @@ for name, module in [("z_encoder.encoder.fc_layers.Layer 0.0", first), ("z_encod
                      ("z_encoder.mean_encoder", mean_enc), ("z_encoder.var_encoder", var_enc)]:
     for k, v in module.state_dict().items():
         state[f"{name}.{k}"] = v
-genes = np.array([f"ENSG{i:011d}" for i in range(1, n_genes + 1)], dtype=object)
+if len(sys.argv) > 3:
+    with open(sys.argv[3]) as f:
+        genes = np.array([line.strip() for line in f if line.strip()][:n_genes], dtype=object)
+    assert len(genes) == n_genes, f"{sys.argv[3]} has fewer than {n_genes} ids"
+else:
+    genes = np.array([f"ENSG{i:011d}" for i in range(1, n_genes + 1)], dtype=object)
 kwargs = {"n_hidden": n_hidden, "n_latent": n_latent, "n_layers": 1, "encode_covariates": False,
           "use_layer_norm": "none", "use_batch_norm": "both", "log_variational": True}
 os.makedirs(out, exist_ok=True)

@@ -9,6 +9,9 @@
  *   `workflowStatus(dir)` (SLURM states and the completeness of every planned output);
  * - reading: `AnnDataReader.open(path)` (zarr or h5ad, streamed row blocks), `inspectFile(path)`;
  * - the methods: `methodNames()`, `getMethod(name)` (input, options schema, prepare → embed);
+ * - QC: `buildReport({ inputs, batchKey, labelKey, workDir })` → `writeReport(data, "report.html")`
+ *   (sanity, UMAP and scIB-style metrics of every whole `obsm` embedding; `configOutputs(config)`
+ *   lists a config's outputs);
  * - errors: every failure the library foresees is a `ScembedError` (`ConfigError` for bad options,
  *   `InputError` for bad input, …) whose message names the file, the key and a fix.
  *

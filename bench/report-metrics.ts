@@ -12,12 +12,13 @@ import { exactKnn } from "../src/report/metrics/knn.ts";
 import { clisiScaled, ilisiScaled } from "../src/report/metrics/lisi.ts";
 import type { DistanceKernel } from "../src/report/metrics/pairwise-distances.ts";
 import { REPORT_NEIGHBOURS } from "../src/report/metrics/scores.ts";
-import { seededRandom } from "../src/report/metrics/seeded-random.ts";
+import { SeededRandom } from "../src/numerics/random.ts";
 import { batchAsw, labelAsw } from "../src/report/metrics/silhouette.ts";
 
 const n = Number(process.argv[2] ?? 10000),
   d = 50;
-const random = seededRandom(7);
+const rng = new SeededRandom(7);
+const random = () => rng.next();
 const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 const centres = Float64Array.from({ length: 12 * d }, () => 4 * gauss());
 const shifts = Float64Array.from({ length: 3 * d }, () => gauss());

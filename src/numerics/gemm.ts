@@ -1,6 +1,6 @@
 /**
- * C = A · B for row-major float32 matrices (A M×K, B K×N, C M×N, overwritten): OpenBLAS when it
- * is found (see native-blas.ts), else a cache-friendly TypeScript loop. And a plain transpose.
+ * C = A · B (and Aᵀ · B) for row-major float32 matrices, C overwritten: OpenBLAS when it is found
+ * (see native-blas.ts), else a cache-friendly TypeScript loop.
  */
 import { nativeSgemm } from "./native-blas.ts";
 
@@ -23,8 +23,19 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
   }
 }
 
-/** out (cols × rows) = a (rows × cols) transposed */
-export function transpose(a: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j]!;
-  return out;
+/** C (M×N) = Aᵀ · B for A K×M and B K×N (row-major), overwritten: a sum of row outer products. */
+export function gemmTN(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
+  if (M === 0 || N === 0) return;
+  const native = nativeSgemm().sgemmTN;
+  if (native && K > 0) {
+    native(M, N, K, A, B, C);
+    return;
+  }
+  C.fill(0, 0, M * N);
+  for (let p = 0; p < K; p++)
+    for (let i = 0; i < M; i++) {
+      const a = A[p * M + i]!;
+      if (a === 0) continue;
+      for (let j = 0; j < N; j++) C[i * N + j]! += a * B[p * N + j]!;
+    }
 }

@@ -11,9 +11,13 @@ export type Sgemm = (M: number, N: number, K: number, A: Float32Array, B: Float3
 /** C (M×N) = A (M×K) · Bᵀ where B is N×K, all row-major float32 (pairwise dot products of rows). */
 export type SgemmNT = Sgemm;
 
+/** C (M×N) = Aᵀ · B where A is K×M and B is K×N, all row-major float32 (a sum over rows). */
+export type SgemmTN = Sgemm;
+
 export interface NativeBlas {
   sgemm?: Sgemm;
   sgemmNT?: SgemmNT;
+  sgemmTN?: SgemmTN;
   library?: string;
 }
 
@@ -45,6 +49,7 @@ export function nativeSgemm(): NativeBlas {
         library: name,
         sgemm: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N),
         sgemmNT: (M, N, K, A, B, C) => fn(ROW_MAJOR, NO_TRANS, TRANS, M, N, K, 1, A, K, B, K, 0, C, N),
+        sgemmTN: (M, N, K, A, B, C) => fn(ROW_MAJOR, TRANS, NO_TRANS, M, N, K, 1, A, M, B, N, 0, C, N),
       };
       return loaded;
     } catch {

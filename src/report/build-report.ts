@@ -110,12 +110,15 @@ async function methodReport(
   seed: number,
   log: Logger,
 ): Promise<MethodReport> {
+  const started = performance.now();
   const { sample, stats, norms } = await collectEmbedding(paths, key, dim, sampled, workDir);
+  const read = performance.now();
   try {
     const n = sample.rows;
     const sanity = summarizeSanity(stats, dim, norms);
     const reduce = dim > REDUCED_DIM;
     const used = reduce ? (await pcaReduce(sample, REDUCED_DIM, seed)).scores : sample.data!;
+    const reduced = performance.now();
     const usedDim = reduce ? Math.min(REDUCED_DIM, n, dim) : dim;
     if (n < 4)
       return {
@@ -133,8 +136,10 @@ async function methodReport(
     const t1 = performance.now();
     const graph = fuzzyGraph(knn, n, Math.min(14, knn.k));
     const umap = layout(graph, n, principalInit(used, n, usedDim, seed), seed);
+    const s = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
+    const pca = reduce ? `, PCA ${s(read, reduced)}${sample.onDisk ? " (sample on disk)" : ""}` : "";
     log.info(
-      `report: ${key}: kNN + metrics ${((t1 - t0) / 1000).toFixed(1)} s, UMAP ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+      `report: ${key}: read + sanity ${s(started, read)}${pca}, kNN + metrics ${s(t0, t1)}, UMAP ${s(t1, performance.now())}`,
     );
     return { key, dim, usedDim, reducedByPca: reduce, sanity, metrics, umap, seconds: 0 };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * One streaming pass over `obsm/<key>` of every file: every row feeds the sanity statistics, the
  * sampled rows are copied into the sample matrix. Blocks follow the array's storage chunks
- * (each chunk read once), so memory is one block, whatever the file's size.
+ * (each chunk read once), one block read ahead, so memory is two blocks, whatever the file's size.
  */
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { InputError } from "../errors.ts";
@@ -40,9 +40,18 @@ export async function collectEmbedding(
         const rows = sampled[f]!;
         let next = 0;
         const step = Math.max(1, Math.floor(BLOCK_BYTES / (4 * dim) / node.chunkRows)) * node.chunkRows;
+        // the next block is read (and decompressed off the main thread) while this one is checked
+        const readFrom = (start: number) => {
+          const p = node.read(start, Math.min(reader.nObs, start + step));
+          p.catch(() => {}); // awaited below; a failure while this block is processed must not go unhandled
+          return p;
+        };
+        let ahead = reader.nObs > 0 ? readFrom(0) : undefined;
         for (let start = 0; start < reader.nObs; start += step) {
           const stop = Math.min(reader.nObs, start + step);
-          const block = asFloat32(await node.read(start, stop), reader.path, key);
+          const data = await ahead!;
+          ahead = stop < reader.nObs ? readFrom(stop) : undefined;
+          const block = asFloat32(data, reader.path, key);
           if (block.length !== (stop - start) * dim)
             throw new InputError(`rows ${start}–${stop} read as ${block.length} values, not ${(stop - start) * dim}`, {
               file: reader.path,

@@ -5,7 +5,7 @@
  * smaller side, else 4), each pass streaming the sample's blocks, so a sample kept on disk works.
  */
 import { jacobiEigen } from "../numerics/eigen.ts";
-import { gemm, transpose } from "../numerics/gemm.ts";
+import { gemm, gemmTN } from "../numerics/gemm.ts";
 import { SeededRandom } from "../numerics/random.ts";
 import type { SampleMatrix } from "./sample-matrix.ts";
 
@@ -77,12 +77,9 @@ async function centeredTransposeTimes(
   const acc = new Float64Array(d * l);
   const colSums = new Float64Array(l);
   const part = new Float32Array(d * l);
-  let bt = new Float32Array(0);
   await m.forEachBlock((block, s, r) => {
-    if (bt.length < r * d) bt = new Float32Array(r * d);
-    transpose(block, r, d, bt);
     const qb = q.subarray(s * l, (s + r) * l);
-    gemm(d, l, r, bt, qb, part);
+    gemmTN(d, l, r, block, qb, part);
     for (let i = 0; i < d * l; i++) acc[i]! += part[i]!;
     for (let i = 0; i < r * l; i++) colSums[i % l]! += qb[i]!;
   });

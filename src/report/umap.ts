@@ -127,8 +127,8 @@ export function layout(graph: Graph, n: number, init: Float32Array, seed: number
         const c = attract[u32[0]! >>> 13]!;
         let gx = c * dx;
         let gy = c * dy;
-        gx = (gx > 4 ? 4 : gx < -4 ? -4 : gx) * alpha;
-        gy = (gy > 4 ? 4 : gy < -4 ? -4 : gy) * alpha;
+        gx = Math.min(4, Math.max(-4, gx)) * alpha;
+        gy = Math.min(4, Math.max(-4, gy)) * alpha;
         yjx += gx;
         yjy += gy;
         y[k2]! -= gx;
@@ -151,8 +151,8 @@ export function layout(graph: Graph, n: number, init: Float32Array, seed: number
           const c = repel[u32[0]! >>> 13]!;
           const gx = c * dx;
           const gy = c * dy;
-          yjx += (gx > 4 ? 4 : gx < -4 ? -4 : gx) * alpha;
-          yjy += (gy > 4 ? 4 : gy < -4 ? -4 : gy) * alpha;
+          yjx += Math.min(4, Math.max(-4, gx)) * alpha;
+          yjy += Math.min(4, Math.max(-4, gy)) * alpha;
         } else {
           yjx += 4 * alpha;
           yjy += 4 * alpha;

@@ -11,7 +11,7 @@ import {
   rowNorms,
   squaredDistances,
 } from "./pairwise-distances.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { SeededRandom } from "../../numerics/random.ts";
 
 export interface KMeansOptions {
   seed: number;
@@ -34,7 +34,8 @@ export function kMeans(x: Float32Array, n: number, d: number, k: number, opts: K
   const kernel = distanceKernel(opts.kernel);
   const data = centerColumns(x, n, d);
   const norms = rowNorms(data, n, d);
-  const random = seededRandom(opts.seed);
+  const rng = new SeededRandom(opts.seed);
+  const random = () => rng.next();
   let best: KMeansResult | undefined;
   for (let run = 0; run < (opts.inits ?? 3); run++) {
     const centres = plusPlus(data, n, d, k, random, kernel, norms);

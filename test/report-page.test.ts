@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { rankMethods } from "../src/report/page/ranking-table.ts";
 import { renderReportHtml, reportJson } from "../src/report/page/render.ts";
 import { float32FromBase64, int32FromBase64, type ViewerData } from "../src/report/page/viewer-data.ts";
 import { buildGrid, colorSlots, decodeBase64, layoutPoints, nearestPoint } from "../src/report/page/viewer-lib.ts";
@@ -129,4 +130,14 @@ test("viewer building blocks: nearest point within the radius, top categories an
   assert.deepEqual(s.top, [2, 1]);
   assert.deepEqual(s.counts, [3, 2, 2, 1], "2 top slots, other (categories 0 and 3), missing");
   assert.deepEqual([...s.order], [6, 0, 7, 3, 4, 5, 1, 2], "missing, other, then the top categories");
+});
+
+test("without labels the ranking goes by the batch score, best first; scores beat no scores", () => {
+  const data = syntheticReport({ cells: 200, methods: 3, seed: 2 });
+  const batch = [0.3, 0.9, undefined];
+  data.methods.forEach((m, i) => {
+    m.metrics = batch[i] === undefined ? {} : { batch: batch[i]!, batchAsw: batch[i]! };
+  });
+  const ranked = rankMethods(data.methods).map((m) => m.metrics.batch);
+  assert.deepEqual(ranked, [0.9, 0.3, undefined]);
 });

@@ -1,6 +1,6 @@
 /**
- * The ranking table: one row per method, best overall score first (methods without one after, by
- * key), with bio, batch and each metric some method has ("–" where missing), dimensions, seconds,
+ * The ranking table: one row per method, best overall score first (without one: by the bio, else
+ * the batch score; then by key), with bio, batch and each metric some method has ("–" where missing), dimensions, seconds,
  * and a warning marker linking to the method's sanity panel when its sanity check found something.
  */
 import type { Metrics, MethodReport } from "../report-data.ts";
@@ -21,16 +21,15 @@ export const METRIC_COLUMNS: { key: keyof Metrics; label: string; title: string 
   { key: "knnAccuracy", label: "kNN acc.", title: "leave-one-out 15-NN label accuracy (not in the scores)" },
 ];
 
-/** Best overall score first; methods without one after them, by key. */
+/** Best overall score first; then methods with only a bio score, then only a batch score (best first), then by key. */
 export function rankMethods(methods: readonly MethodReport[]): MethodReport[] {
-  return [...methods].sort((a, b) => {
-    const x = a.metrics.overall,
-      y = b.metrics.overall;
-    if (x !== undefined && y !== undefined && x !== y) return y - x;
-    if (x !== undefined && y === undefined) return -1;
-    if (x === undefined && y !== undefined) return 1;
-    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-  });
+  // tiers: with an overall score, then with only a bio score, then only a batch score, then none
+  const tier = (m: MethodReport) =>
+    m.metrics.overall !== undefined ? 0 : m.metrics.bio !== undefined ? 1 : m.metrics.batch !== undefined ? 2 : 3;
+  const score = (m: MethodReport) => m.metrics.overall ?? m.metrics.bio ?? m.metrics.batch ?? 0;
+  return [...methods].sort(
+    (a, b) => tier(a) - tier(b) || score(b) - score(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
 }
 
 /** The anchor of a method's sanity panel. */

@@ -6,11 +6,15 @@
  * LayerNorm-scaled, O(1)).
  */
 import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { bertForward, loadBert, type ForwardRequest, type Pooling } from "../src/models/bert.ts";
+import { softmaxRows } from "../src/models/cpu-attention.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
 import { FastCpuDevice } from "../src/models/fast-cpu-device.ts";
 import { nativeSgemm } from "../src/numerics/native-blas.ts";
 import { SeededRandom } from "../src/numerics/random.ts";
+import { wasmSoftmax } from "../src/models/softmax-wasm.ts";
 import { expectClose } from "./helpers/expect-close.ts";
 import { tempDir } from "./helpers/paths.ts";
 import { randomBertConfig, writeRandomBert } from "./helpers/random-bert.ts";
@@ -62,3 +66,40 @@ for (const c of CASES) {
     }
   });
 }
+
+test("the WebAssembly SIMD softmax equals the TypeScript one (≤ 1e-7 max |Δ|), padding columns weigh nothing", (t) => {
+  const simd = wasmSoftmax();
+  assert.ok(simd, "WebAssembly SIMD is available in Node 20");
+  const rng = new SeededRandom(3);
+  for (const n of [1, 3, 4, 17, 2048, 4093]) {
+    const m = 7,
+      w = (n + 3) & ~3;
+    const want = Float32Array.from({ length: m * n }, () => 30 * (rng.next() - 0.5));
+    const S = simd.scratch(m * w);
+    for (let r = 0; r < m; r++) {
+      S.set(want.subarray(r * n, (r + 1) * n), r * w);
+      S.fill(-1e30, r * w + n, (r + 1) * w);
+    }
+    softmaxRows(want, m, n);
+    simd.rows(m, w);
+    const got = new Float32Array(m * n);
+    for (let r = 0; r < m; r++) got.set(S.subarray(r * w, r * w + n), r * n);
+    t.diagnostic(`n ${n}: max |Δ| ${maxAbs(got, want).toExponential(2)}`);
+    expectClose(got, want, { atol: 1e-7, label: `softmax rows of ${n}` });
+  }
+});
+
+test("SCEMBED_BLAS=off gives the fast device the TypeScript GEMM (the path the TypeScript cases above run)", () => {
+  const url = new URL("../src/models/fast-cpu-device.js", import.meta.url).href;
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { FastCpuDevice } from ${JSON.stringify(url)}; console.log(new FastCpuDevice().gemmSource)`,
+    ],
+    { env: { ...process.env, SCEMBED_BLAS: "off" }, encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "TypeScript");
+});

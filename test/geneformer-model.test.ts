@@ -42,7 +42,7 @@ const DEVICES: { name: string; make: () => Device }[] = [
 for (const c of CASES)
   for (const d of DEVICES) {
     const format = c.format;
-    test(`${c.model} from ${format} on the ${d.name} device: ${c.poolings.join(" and ")} pooling, emb_layer -1 and 0, max abs diff ≤ 1e-4 vs HF`, () => {
+    test(`${c.model} from ${format} on the ${d.name} device: ${c.poolings.join(" and ")} pooling, emb_layer -1 and 0, max abs diff ≤ 1e-4 vs HF`, (t) => {
       const model = loadBert(join(GF, "models", c.model, format), d.make());
       const L = model.config.num_hidden_layers,
         H = model.config.hidden_size;
@@ -68,7 +68,11 @@ for (const c of CASES)
             .data as Float32Array;
           const want = new Float32Array(cells.length * H);
           cells.forEach((x, i) => want.set(all.subarray(x.index * H, (x.index + 1) * H), i * H));
-          expectClose(pooled[p]!, want, { atol: 1e-4, label: `${c.model} ${format} ${kind} emb_layer ${embLayer}` });
+          const label = `${c.model} ${format} ${kind} emb_layer ${embLayer}`;
+          t.diagnostic(
+            `${label}: max |Δ| ${pooled[p]!.reduce((m, x, i) => Math.max(m, Math.abs(x - want[i]!)), 0).toExponential(2)}`,
+          );
+          expectClose(pooled[p]!, want, { atol: 1e-4, label });
         });
       }
     });

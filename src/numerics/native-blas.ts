@@ -45,9 +45,14 @@ let loaded: NativeBlas | undefined;
 
 const CANDIDATES = ["libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblis.so.4"];
 
-/** openblas_get_num_threads(), or undefined for a BLAS that is not OpenBLAS */
+/**
+ * openblas_get_num_threads(), or undefined for a BLAS that is not OpenBLAS; SCEMBED_CPU_THREADS
+ * (a positive integer) sets it first (else OPENBLAS_NUM_THREADS or the core count, OpenBLAS's own rule)
+ */
 function openblasThreads(lib: { func(signature: string): (...args: unknown[]) => unknown }): number | undefined {
   try {
+    const wanted = Number(process.env["SCEMBED_CPU_THREADS"]);
+    if (Number.isInteger(wanted) && wanted > 0) lib.func("void openblas_set_num_threads(int)")(wanted);
     return Number(lib.func("int openblas_get_num_threads(void)")());
   } catch {
     return undefined;

@@ -1,12 +1,12 @@
 /**
  * Picks the Device a model runs on: `cuda` (fail if none), `cpu`, or `auto` (CUDA when it opens,
- * else the CPU with a warning). Transient initialization failures (a busy or not yet ready GPU)
+ * else the CPU with a warning; the CPU is the fast device: OpenBLAS GEMMs, blocked attention). Transient initialization failures (a busy or not yet ready GPU)
  * are retried with growing pauses, as the reference does (30 s, then 60 s; 3 tries). One CUDA
  * device per process, opened once.
  */
 import { ConfigError, CudaError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { cpuDevice } from "../models/cpu-device.ts";
+import { FastCpuDevice } from "../models/fast-cpu-device.ts";
 import type { Device } from "../models/device.ts";
 import type { CudaDevice } from "./cuda-device.ts";
 import { openCudaDevice } from "./cuda-open.ts";
@@ -68,7 +68,7 @@ export async function selectDevice(
   retry = DEFAULT_RETRY,
   sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)),
 ): Promise<Device> {
-  if (choice === "cpu") return cpuDevice();
+  if (choice === "cpu") return new FastCpuDevice();
   cuda ??= openWithRetry(log, retry, sleep);
   try {
     return await cuda;
@@ -78,6 +78,6 @@ export async function selectDevice(
     log.warn(
       `no usable CUDA device, running on the CPU (slow for real models): ${(e as Error).message.split("\n")[0]}`,
     );
-    return cpuDevice();
+    return new FastCpuDevice();
   }
 }

@@ -5,11 +5,11 @@
  * sample stratified and seeded, clear errors for unknown keys, and a chunk that differs is found.
  */
 import assert from "node:assert/strict";
-import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
-import { createLogger, embedOneFile, type ReportData } from "../src/index.ts";
+import { createLogger, embedOneFile, loadConfig, planSection, type ReportData } from "../src/index.ts";
 import { SeededRandom } from "../src/numerics/random.ts";
 import { addBlock, emptyFileStats, summarizeSanity } from "../src/report/sanity.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -173,3 +173,35 @@ test("a chunk whose columns mean other genes stands out; like chunks do not", as
   );
   assert.match(sanity.warnings.join("\n"), /chunk_3\.zarr: its mean lies/);
 });
+
+test("report -c: a config's written outputs, its batch_key as the default, a clear error before any exist", async (t) => {
+  const { dir, output } = await embedded(t);
+  const other = join(dir, "in2.zarr");
+  cpSync(INPUT, other, { recursive: true });
+  const config = (outputDir: string) => {
+    const path = join(dir, `c-${outputDir.split("/").pop()}.yaml`);
+    writeFileSync(
+      path,
+      `batch_key: batch\nembedding_cpu: {methods: [gs], input_files: [${INPUT}, ${other}], output_dir: ${outputDir}}\n`,
+    );
+    return path;
+  };
+  const empty = runCli(["report", "-c", config(join(dir, "nothing")), "--out", join(dir, "e.html")]);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /none of its 2 outputs exists yet/);
+  // lay one planned output where the config expects it
+  const planned = configOutputsOf(config(join(dir, "out")));
+  assert.equal(planned.length, 2);
+  cpSync(output, planned.find((p) => p.includes("pbmc68k_reduced_counts"))!, { recursive: true });
+  const r = runCli(["report", "-c", config(join(dir, "out")), "--out", join(dir, "c.html")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /1 planned output\(s\) not written yet/);
+  const json = JSON.parse(readFileSync(join(dir, "c.json"), "utf8")) as Json;
+  assert.equal(json.inputs.length, 1);
+  assert.equal(json.sample.batchKey, "batch", "the dataset's batch_key");
+});
+
+function configOutputsOf(path: string): string[] {
+  const { config } = loadConfig(path);
+  return planSection(config, "embedding_cpu").map((task) => task.output);
+}

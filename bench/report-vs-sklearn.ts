@@ -3,7 +3,7 @@
  * metrics computed by scikit-learn on the same cells (Debian's python3-sklearn via /usr/bin/python3).
  * Inputs: 17 binomially thinned copies of the shipped demo PBMCs (48,620 cells, three 10x
  * chemistries as the batch), embedded by `scembed run` with gs, gs10k, hvg, pca and scvi_fm (a
- * census-like random scVI model on 8,000 of the data's genes). Geneformer is left out: on this CPU it is too slow today (issue 17).
+ * census-like random scVI model on 8,000 of the data's genes). Geneformer is left out: ~50,000 cells take hours on two cores even on the fast CPU device.
  * usage: npm run bench:report [-- copies]
  */
 import { execFileSync } from "node:child_process";

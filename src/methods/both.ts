@@ -1,26 +1,19 @@
 /**
- * Two steps of a preparation run at once (tokenization and a model's load): the first failure is
- * thrown, but only once both have settled, after the failure has aborted the first step (it
- * checks its signal between blocks) and the other's result has been released: nothing is left
- * running, nor any rejection unhandled.
+ * Two steps of a preparation run at once (tokenization and a model's load). Both always run to
+ * their end, and the errors keep the sequential order: the first step's error wins (an input
+ * problem is reported before a missing model, as when they ran one after the other); when only
+ * the second fails, the first's result is released. No rejection is left unhandled.
  */
 export async function both<A, B>(
-  first: (signal: AbortSignal) => Promise<A>,
+  first: () => Promise<A>,
   second: () => Promise<B>,
-  outer: AbortSignal | undefined,
   releaseFirst: (a: A) => void,
 ): Promise<[A, B]> {
-  const stop = new AbortController();
-  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
-  const a = first(signal);
+  const a = first();
   // the second step starts once the first has reached its first wait (its workers are busy)
   const b = Promise.resolve().then(second);
-  b.catch((err: unknown) => stop.abort(err));
   const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === "rejected") {
-    // the first step's own error, unless it only stopped because the second failed
-    throw rb.status === "rejected" && ra.reason === rb.reason ? rb.reason : ra.reason;
-  }
+  if (ra.status === "rejected") throw ra.reason;
   if (rb.status === "rejected") {
     releaseFirst(ra.value);
     throw rb.reason;

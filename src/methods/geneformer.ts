@@ -115,7 +115,13 @@ function timed<T>(ctx: Context, phase: string, fn: () => Promise<T>): Promise<T>
 }
 
 /** The variant's model on the selected device, loaded once per process. */
-async function loadModel(ctx: Context, v: Variant, dir: string): Promise<BertModel> {
+async function loadModel(ctx: Context, v: Variant): Promise<BertModel> {
+  const dir = modelDir(ctx, v);
+  if (!existsSync(dir))
+    throw new InputError("model directory not found", {
+      file: dir,
+      fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
+    });
   const o = ctx.options;
   const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, {
     attempts: o.gpu_retries,
@@ -155,17 +161,10 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
       return `tokenized ${tokens.nCells} cells (${dropped} without known genes)`;
     },
     async prepare(ctx): Promise<Embedder<"tokens">> {
-      const dir = modelDir(ctx, v);
-      if (!existsSync(dir))
-        throw new InputError("model directory not found", {
-          file: dir,
-          fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
-        });
       // tokenization (worker threads) and the model's load (CUDA init, weights) at once
       const [tokens, model] = await both(
-        (signal) => timed(ctx, "tokenize", () => tokenize({ ...ctx, signal }, v, dictionaries(ctx, v))),
-        () => timed(ctx, "model load", () => loadModel(ctx, v, dir)),
-        ctx.signal,
+        () => timed(ctx, "tokenize", () => tokenize(ctx, v, dictionaries(ctx, v))),
+        () => timed(ctx, "model load", () => loadModel(ctx, v)),
         (t) => t.close(),
       );
       const o = ctx.options;

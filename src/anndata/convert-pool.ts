@@ -2,7 +2,7 @@
  * An .h5ad → zarr conversion spread over worker threads: the groups are written here, then the
  * arrays (independent of one another) are converted by up to `threads` workers, largest first,
  * each worker one array at a time; the main thread stays free (tokenization, model load run on
- * it meanwhile). The first failure, or the signal, stops every worker before this returns, so the
+ * it meanwhile). Inputs under 256 MiB of array data convert on the calling thread instead. The first failure, or the signal, stops every worker before this returns, so the
  * caller may remove the destination at once. The result is the same bytes as `treeToZarr`.
  */
 import { availableParallelism } from "node:os";
@@ -11,15 +11,20 @@ import { bytesPerElement, isNumericDtype } from "../store/dtype.ts";
 import { openTree } from "../store/open-tree.ts";
 import type { ZarrFormat } from "../store/zarr-node.ts";
 import { consolidateV3 } from "./consolidated.ts";
-import { writeGroups } from "./tree-to-zarr.ts";
+import { convertArray, writeGroups } from "./tree-to-zarr.ts";
 import { fromWire, type WireError } from "./worker-error.ts";
 
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 const WORKER = new URL(`./convert-worker${EXT}`, import.meta.url);
 
+/** inputs whose arrays hold less than this (uncompressed) are converted on the calling thread */
+export const IN_PROCESS_BYTES = 256 * 1024 * 1024;
+
 export interface ConvertOptions {
   /** worker threads (default: os.availableParallelism(), at most one per array) */
   threads?: number;
+  /** below this many bytes of array data, no workers (default IN_PROCESS_BYTES; tests set 0) */
+  inProcessBytes?: number;
   /** stops the conversion: the workers are terminated and the signal's reason is thrown */
   signal?: AbortSignal;
 }
@@ -32,6 +37,7 @@ export async function convertToZarr(
 ): Promise<void> {
   const tree = await openTree(input);
   const sized: { key: string; bytes: number }[] = [];
+  let threads = 1;
   try {
     for (const key of await writeGroups(tree, dest, format)) {
       const node = await tree.get(key);
@@ -39,11 +45,20 @@ export async function convertToZarr(
       const itemsize = isNumericDtype(node.dtype) ? bytesPerElement(node.dtype) : 16;
       sized.push({ key, bytes: node.shape.reduce((a, b) => a * b, 1) * itemsize });
     }
+    threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), sized.length));
+    // starting workers (each opens the file) costs about a second: small inputs convert right here
+    if (threads === 1 || sized.reduce((a, s) => a + s.bytes, 0) < (opts.inProcessBytes ?? IN_PROCESS_BYTES)) {
+      for (const { key } of sized) {
+        opts.signal?.throwIfAborted();
+        await convertArray(tree, key, dest, format);
+      }
+      if (format === 3) await consolidateV3(dest);
+      return;
+    }
   } finally {
     tree.close();
   }
   const queue = sized.sort((a, b) => b.bytes - a.bytes).map((s) => s.key);
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), queue.length));
   const workers = Array.from({ length: threads }, () => startWorker({ input, dest, format }));
   const { signal } = opts;
   const stopAll = () => void Promise.all(workers.map((w) => w.stop()));

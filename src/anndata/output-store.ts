@@ -27,6 +27,8 @@ export interface OutputStoreOptions {
   zarrFormat?: ZarrFormat;
   /** threads (conversion) or concurrent file copies (zarr input); default os.availableParallelism() */
   threads?: number;
+  /** an .h5ad with less array data than this converts without worker threads (convert-pool.ts) */
+  inProcessBytes?: number;
   /** stops a creation under way: its temp dir is removed and the signal's reason thrown */
   signal?: AbortSignal;
 }

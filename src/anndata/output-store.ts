@@ -2,17 +2,19 @@
  * The output store: created once from the input (a zarr, v2 or v3, is copied byte for byte, so its
  * arrays keep their codecs and sharding; an h5ad is converted to zarr v3 or v2; both
  * streamed into a temp directory renamed into place), under a lock so that the CPU and GPU
- * sections may race to create it. The input is only ever read.
+ * sections may race to create it. The input is only ever read. Conversion runs on worker threads
+ * and a copy copies files concurrently, so the creation may overlap a method's preparation (see
+ * src/pipeline/embed-file.ts); only the rename, after the last byte, makes the store exist.
  */
-import { copyFile, mkdir, readdir, realpath, rename, rm, stat, chmod } from "node:fs/promises";
+import { mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../errors.ts";
 import { isAbandoned, siblingTempPath } from "../store/fs-atomic.ts";
 import { withLock } from "../store/lock.ts";
-import { openTree } from "../store/open-tree.ts";
 import { detectFormat } from "../store/open-tree.ts";
 import { zarrFormatOf, type ZarrFormat } from "../store/zarr-node.ts";
-import { treeToZarr } from "./tree-to-zarr.ts";
+import { convertToZarr } from "./convert-pool.ts";
+import { copyTree } from "./copy-tree.ts";
 
 export function storeLockPath(output: string): string {
   return `${output}.lock`;
@@ -23,6 +25,12 @@ export type Creation = "created" | "existing";
 export interface OutputStoreOptions {
   /** the zarr format an .h5ad input is converted to (default 3, what anndata 0.13 writes); a zarr input keeps its own */
   zarrFormat?: ZarrFormat;
+  /** threads (conversion) or concurrent file copies (zarr input); default os.availableParallelism() */
+  threads?: number;
+  /** an .h5ad with less array data than this converts without worker threads (convert-pool.ts) */
+  inProcessBytes?: number;
+  /** stops a creation under way: its temp dir is removed and the signal's reason thrown */
+  signal?: AbortSignal;
 }
 
 export async function ensureOutputStore(
@@ -46,16 +54,9 @@ export async function ensureOutputStore(
     await removeAbandoned(dirname(output), basename(output));
     const tmp = siblingTempPath(output, "partial");
     try {
-      if ((await detectFormat(input)) === "zarr") {
-        await copyTree(input, tmp);
-      } else {
-        const tree = await openTree(input);
-        try {
-          await treeToZarr(tree, tmp, opts.zarrFormat ?? 3);
-        } finally {
-          tree.close();
-        }
-      }
+      if ((await detectFormat(input)) === "zarr") await copyTree(input, tmp, opts);
+      else await convertToZarr(input, tmp, opts.zarrFormat ?? 3, opts);
+      opts.signal?.throwIfAborted();
       await rename(tmp, output);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
@@ -73,21 +74,6 @@ async function refuseSamePath(input: string, output: string): Promise<void> {
       file: input,
       fix: "choose an output_dir different from the input's folder",
     });
-  }
-}
-
-/** Copies a directory tree file by file, making the copies writable (inputs are often read-only). */
-async function copyTree(src: string, dest: string): Promise<void> {
-  await mkdir(dest, { recursive: true });
-  for (const entry of await readdir(src, { withFileTypes: true })) {
-    if (entry.name.endsWith(".lock") || /^\.X_.*\.(writing|trash)-/.test(entry.name)) continue;
-    const from = join(src, entry.name),
-      to = join(dest, entry.name);
-    if (entry.isDirectory()) await copyTree(from, to);
-    else if (entry.isFile()) {
-      await copyFile(from, to);
-      await chmod(to, 0o644);
-    }
   }
 }
 

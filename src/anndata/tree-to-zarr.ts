@@ -3,7 +3,8 @@
  * element and chunk by chunk, keeping every encoding attribute. Memory: one chunk at a time.
  * zarr v3 is written as anndata 0.13 writes it: strings as the `string` data type, every array of
  * one or more dimensions sharded (shards of about 1 GB uncompressed, as anndata's auto sharding),
- * and the root `zarr.json` carrying consolidated metadata.
+ * and the root `zarr.json` carrying consolidated metadata. `writeGroups` + `convertArray` are the
+ * two halves, so that arrays may be converted on several threads (convert-pool.ts).
  */
 import { join } from "node:path";
 import { withLocation } from "../errors.ts";
@@ -22,19 +23,26 @@ const TARGET_CHUNK_ELEMENTS = 1 << 20;
 const TARGET_SHARD_BYTES = 1_000_000_000;
 
 export async function treeToZarr(tree: TreeReader, dest: string, format: ZarrFormat = 2): Promise<void> {
-  await copyNode(tree, "", dest, format);
+  for (const key of await writeGroups(tree, dest, format)) await convertArray(tree, key, dest, format);
   if (format === 3) await consolidateV3(dest);
 }
 
-async function copyNode(tree: TreeReader, key: string, dest: string, format: ZarrFormat): Promise<void> {
+/** Writes every group of the tree (with its attributes) and returns the keys of its arrays, in tree order. */
+export async function writeGroups(tree: TreeReader, dest: string, format: ZarrFormat, key = ""): Promise<string[]> {
   const node = await tree.get(key);
-  if (!node) return;
-  if (node.kind === "group") {
-    await writeGroupAs(format, join(dest, ...key.split("/").filter(Boolean)), node.attrs);
-    for (const child of await node.keys()) await copyNode(tree, joinKey(key, child), dest, format);
-    return;
-  }
+  if (!node) return [];
+  if (node.kind !== "group") return [key];
+  await writeGroupAs(format, join(dest, ...key.split("/").filter(Boolean)), node.attrs);
+  const arrays: string[] = [];
+  for (const child of await node.keys()) arrays.push(...(await writeGroups(tree, dest, format, joinKey(key, child))));
+  return arrays;
+}
+
+/** Converts one array of the tree (its group already written); an error names the tree's file and the key. */
+export async function convertArray(tree: TreeReader, key: string, dest: string, format: ZarrFormat): Promise<void> {
   try {
+    const node = await tree.get(key);
+    if (node?.kind !== "array") throw new Error(`not an array`);
     await copyArray(node, join(dest, ...key.split("/")), format);
   } catch (err) {
     throw withLocation(err, tree.path, key);

@@ -19,6 +19,7 @@ import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { FastCpuDevice } from "../models/fast-cpu-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
 import type { TokenizerRules } from "../models/geneformer-tokenizer.ts";
+import { both } from "./both.ts";
 import { tokenize } from "./geneformer-tokenize.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
 import { paddedBatch, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
@@ -109,6 +110,35 @@ function dictionaries(ctx: Context, v: Variant): GeneformerDictionaries {
   });
 }
 
+function timed<T>(ctx: Context, phase: string, fn: () => Promise<T>): Promise<T> {
+  return ctx.phases ? ctx.phases.time(phase, fn) : fn();
+}
+
+/** The variant's model on the selected device, loaded once per process. */
+async function loadModel(ctx: Context, v: Variant): Promise<BertModel> {
+  const dir = modelDir(ctx, v);
+  if (!existsSync(dir))
+    throw new InputError("model directory not found", {
+      file: dir,
+      fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
+    });
+  const o = ctx.options;
+  const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, {
+    attempts: o.gpu_retries,
+    delaysS: o.gpu_retry_delays_s,
+  });
+  let model = models.get(`${device.name}:${dir}`);
+  if (!model) {
+    models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
+    if (device instanceof FastCpuDevice)
+      ctx.log.warn(
+        `${v.name}: running the transformer on the CPU (GEMMs: ${device.gemmSource}): expect seconds per cell for the V2 models; use a GPU node for real datasets`,
+      );
+    else ctx.log.info(`${v.name}: model ${dir} on ${device.name}`);
+  }
+  return model;
+}
+
 function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "tokens"> {
   return {
     name: v.name,
@@ -131,27 +161,13 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
       return `tokenized ${tokens.nCells} cells (${dropped} without known genes)`;
     },
     async prepare(ctx): Promise<Embedder<"tokens">> {
-      const tokens = await tokenize(ctx, v, dictionaries(ctx, v));
-      const dir = modelDir(ctx, v);
-      if (!existsSync(dir))
-        throw new InputError("model directory not found", {
-          file: dir,
-          fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
-        });
+      // tokenization (worker threads) and the model's load (CUDA init, weights) at once
+      const [tokens, model] = await both(
+        () => timed(ctx, "tokenize", () => tokenize(ctx, v, dictionaries(ctx, v))),
+        () => timed(ctx, "model load", () => loadModel(ctx, v)),
+        (t) => t.close(),
+      );
       const o = ctx.options;
-      const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, {
-        attempts: o.gpu_retries,
-        delaysS: o.gpu_retry_delays_s,
-      });
-      let model = models.get(`${device.name}:${dir}`);
-      if (!model) {
-        models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
-        if (device instanceof FastCpuDevice)
-          ctx.log.warn(
-            `${v.name}: running the transformer on the CPU (GEMMs: ${device.gemmSource}): expect seconds per cell for the V2 models; use a GPU node for real datasets`,
-          );
-        else ctx.log.info(`${v.name}: model ${dir} on ${device.name}`);
-      }
       const L = model.config.num_hidden_layers;
       if (ctx.configuredDim !== undefined && ctx.configuredDim !== model.config.hidden_size) {
         ctx.log.warn(

@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { Logger } from "../logger.ts";
+import type { PhaseTimes } from "../phase-times.ts";
 import type { CsrBlock } from "../numerics/csr.ts";
 import type { TokenCacheReader, TokenRows } from "../store/token-cache.ts";
 
@@ -80,6 +81,8 @@ export interface MethodContext<O = unknown> {
   dataset: DatasetContext;
   /** aborted when the task is interrupted: loops that take long check it between their steps */
   signal?: AbortSignal;
+  /** the file's phase times: a method times its own steps here (tokenize, model load) */
+  phases?: PhaseTimes;
 }
 
 export interface Embedder<I extends MethodInput = MethodInput> {

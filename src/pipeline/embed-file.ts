@@ -1,7 +1,8 @@
 /**
- * The per-file loop: check existing → methods to run → create output → prepare → one streamed
+ * The per-file loop: check existing → methods to run → create output while preparing → one streamed
  * pass over row blocks, each method fed the input it declares (each input read once per block)
  * → commit each embedding. A failing method is reported and aborted; the others still land.
+ * The file's last log line gives its phases' times (src/phase-times.ts).
  */
 import { stat } from "node:fs/promises";
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
@@ -9,15 +10,17 @@ import { embeddingStatus, type EmbeddingStatus } from "../anndata/completeness.t
 import { refreshConsolidated } from "../anndata/consolidated.ts";
 import { writeBoolObsColumn } from "../anndata/obs-column.ts";
 import { ObsmWriter, obsmChunkRows } from "../anndata/obsm-writer.ts";
-import { ensureOutputStore, storeLockPath } from "../anndata/output-store.ts";
+import { storeLockPath } from "../anndata/output-store.ts";
 import { asWriteError, InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { InputBlocks } from "../methods/method.ts";
 import { withLock } from "../store/lock.ts";
 import { rowRanges } from "./file-inputs.ts";
-import { inputIdentity, reconcileOutput, recordIdentity } from "./input-identity.ts";
-import { prepareMethod, type FileRun, type Prepared } from "./method-run.ts";
+import { PhaseTimes } from "../phase-times.ts";
+import { createWhilePreparing } from "./create-while-preparing.ts";
+import { inputIdentity, reconcileOutput } from "./input-identity.ts";
+import type { FileRun, Prepared } from "./method-run.ts";
 import type { Task } from "./plan.ts";
 import { createProgress } from "./progress.ts";
 import { failedResult, obsmKey, type FileReport, type MethodResult } from "./report.ts";
@@ -47,6 +50,7 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     results.push(result);
   };
   const report = () => ({ input: task.input, output: task.output, nObs: reader.nObs, results });
+  const phases = new PhaseTimes();
   try {
     if (reader.nObs === 0) {
       throw new InputError("the file has 0 cells; there is nothing to embed", {
@@ -87,21 +91,8 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     }
     if (toRun.length === 0 && outputExists) return report();
 
-    const created = await ensureOutputStore(task.input, task.output, { zarrFormat: settings.outputZarrFormat });
-    if (created === "created") {
-      await recordIdentity(task.output, identity);
-      log.info(`created ${task.output} from ${task.input}`);
-    }
-    if (toRun.length === 0) return report();
-
-    const prepared: Prepared[] = [];
-    for (const name of toRun) {
-      try {
-        prepared.push(await prepareMethod(name, reader, settings, run));
-      } catch (err) {
-        fail(name, err);
-      }
-    }
+    const prepared = await createWhilePreparing({ task, reader, identity, toRun, run, phases, fail });
+    if (prepared.length === 0) return report();
     // one block size for all methods; each method's chunks are whole multiples of it
     const blockRows = Math.min(...prepared.map((p) => obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs)));
     const active: Active[] = [];
@@ -123,10 +114,10 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
         fail(p.method.name, err);
       }
     }
-    await streamBlocks(reader, blockRows, active, run, fail);
+    await streamBlocks(reader, blockRows, active, run, phases, fail);
     for (const a of active) {
       try {
-        await a.writer.commit();
+        await phases.time("write", () => a.writer.commit());
         for (const col of a.embedder.obsColumns?.() ?? []) {
           await writeBoolObsColumn(task.output, col.name, col.values);
           log.info(`obs['${col.name}']: ${col.values.reduce((n, v) => n + v, 0)} of ${col.values.length} cells true`);
@@ -147,6 +138,7 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     }
     return report();
   } finally {
+    if (phases.names.length > 0) log.info(phases.line());
     reader.close();
   }
 }
@@ -157,6 +149,7 @@ async function streamBlocks(
   blockRows: number,
   active: Active[],
   run: FileRun,
+  phases: PhaseTimes,
   fail: (method: string, err: unknown) => void,
 ): Promise<void> {
   if (active.length === 0) return;
@@ -174,8 +167,13 @@ async function streamBlocks(
     };
     for (const a of [...active]) {
       try {
-        await a.embedder.embed(await blockFor(a), a.writer.nextRows(r1 - r0), r0);
+        const block = await blockFor(a);
+        const t0 = performance.now();
+        await a.embedder.embed(block, a.writer.nextRows(r1 - r0), r0);
+        const t1 = performance.now();
         await a.writer.advance(r1 - r0);
+        phases.add(`forward ${a.method.name}`, t1 - t0);
+        phases.add("write", performance.now() - t1);
       } catch (err) {
         active.splice(active.indexOf(a), 1);
         await a.writer.abort();

@@ -4,6 +4,7 @@
  */
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { Logger } from "../logger.ts";
+import type { PhaseTimes } from "../phase-times.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { DatasetContext, Embedder, EmbeddingMethod, MethodContext, MethodInput } from "../methods/method.ts";
 import type { EmbedSettings } from "./plan.ts";
@@ -15,6 +16,8 @@ export interface FileRun {
   progress?: boolean;
   /** aborted when the task is interrupted (see src/executors/task-signals.ts) */
   signal?: AbortSignal;
+  /** where the file's phase times are kept (the embed log's last line of the file) */
+  phases?: PhaseTimes;
 }
 
 export interface Prepared {
@@ -36,6 +39,7 @@ function contextFor(
     log: run.log,
     dataset: run.dataset,
     signal: run.signal,
+    phases: run.phases,
   };
 }
 
@@ -51,7 +55,8 @@ export async function prepareMethod(
   run: FileRun,
 ): Promise<Prepared> {
   const method = getMethod(name);
-  const embedder = await method.prepare(contextFor(method, reader, settings, run));
+  const ctx = contextFor(method, reader, settings, run);
+  const embedder = await (run.phases?.time(`prepare ${name}`, () => method.prepare(ctx)) ?? method.prepare(ctx));
   if (method.input === "tokens" && !embedder.tokens)
     throw new Error(`${name} declares tokens as its input but prepared none`);
   await openInput(method.input, reader, run);

@@ -1,0 +1,65 @@
+/**
+ * The output store is created (an .h5ad converted on worker threads, a zarr copied) while the
+ * methods prepare (tokenization, model load): both at once, and nothing is written into the
+ * store before its creation has ended (renamed into place, the input's identity recorded).
+ * A creation failure stops the preparations and is thrown as the file's error (it names file and
+ * key); when every method fails to prepare, the creation is stopped (its temp dir removed) and
+ * the methods' own errors are reported. Both branches have settled before this returns.
+ */
+import type { AnnDataReader } from "../anndata/anndata-reader.ts";
+import { ensureOutputStore } from "../anndata/output-store.ts";
+import type { PhaseTimes } from "../phase-times.ts";
+import { type InputIdentity, recordIdentity } from "./input-identity.ts";
+import { type FileRun, type Prepared, prepareMethod } from "./method-run.ts";
+import type { EmbedSettings, Task } from "./plan.ts";
+
+export interface CreateAndPrepare {
+  task: Pick<Task, "input" | "output"> & { settings: EmbedSettings };
+  reader: AnnDataReader;
+  identity: InputIdentity;
+  /** the methods to prepare; none: the store is only created */
+  toRun: string[];
+  run: FileRun;
+  phases: PhaseTimes;
+  fail: (method: string, err: unknown) => void;
+}
+
+export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepared[]> {
+  const { task, reader, run, phases } = a;
+  const stopCreation = new AbortController();
+  const stopPreparation = new AbortController();
+  const creating = phases.time("output store", async () => {
+    const signal = run.signal ? AbortSignal.any([run.signal, stopCreation.signal]) : stopCreation.signal;
+    const created = await ensureOutputStore(task.input, task.output, {
+      zarrFormat: task.settings.outputZarrFormat,
+      signal,
+    });
+    if (created === "created") {
+      await recordIdentity(task.output, a.identity);
+      run.log.info(`created ${task.output} from ${task.input}`);
+    }
+  });
+  // awaited below, once the preparations have settled: meanwhile its failure stops them
+  creating.catch((err: unknown) => stopPreparation.abort(err));
+
+  const signal = run.signal ? AbortSignal.any([run.signal, stopPreparation.signal]) : stopPreparation.signal;
+  const prepared: Prepared[] = [];
+  const failures: [string, unknown][] = [];
+  for (const name of a.toRun) {
+    try {
+      signal.throwIfAborted();
+      prepared.push(await prepareMethod(name, reader, task.settings, { ...run, signal, phases }));
+    } catch (err) {
+      failures.push([name, err]);
+    }
+  }
+  const nothingToWrite = a.toRun.length > 0 && prepared.length === 0;
+  if (nothingToWrite) stopCreation.abort(new Error("no method prepared: the output store is not needed"));
+  try {
+    await creating;
+  } catch (err) {
+    if (err !== stopCreation.signal.reason) throw err;
+  }
+  for (const [name, err] of failures) a.fail(name, err);
+  return prepared;
+}

@@ -250,7 +250,7 @@ test("a task near its time limit gets SIGTERM, logs progress, records interrupte
   timeout: 400_000,
 }, async (t) => {
   const dir = tempDir(t);
-  // a slow input: Geneformer V1 (the tiny fixture model) on the CPU, 36 cells of 2,048 tokens
+  // a slow input: Geneformer V1 (the tiny fixture model) on the scalar reference ops, 36 cells of 2,048 tokens
   const genes = [...loadDictionaries(V1_DICTIONARIES).medians.keys()].slice(0, 2400);
   const input = join(dir, "slow.zarr");
   await writeSyntheticZarr(input, { nObs: 36, genes, density: 0.9, seed: 7 });
@@ -260,7 +260,7 @@ test("a task near its time limit gets SIGTERM, logs progress, records interrupte
   writeFileSync(
     config,
     [
-      `embedding_cpu: {methods: [geneformer-v1], batch_size: 2, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu}, slurm: {time: "00:01:00", signal_grace_s: 25}}`,
+      `embedding_cpu: {methods: [geneformer-v1], batch_size: 2, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu-reference, token_budget: 4096}, slurm: {time: "00:01:00", signal_grace_s: 25}}`,
     ].join("\n"),
   );
   const wf = join(dir, "wf");

@@ -105,12 +105,12 @@ test("SIGTERM to a task: it stops between Geneformer batches, records interrupte
   const dir = tempDir(t);
   const genes = [...loadDictionaries(V1_DICTIONARIES).medians.keys()].slice(0, 2400);
   const input = join(dir, "in/slow.zarr");
-  // 200 cells of 2048 tokens, one a batch (token_budget 2048): many batch boundaries, even on the fast CPU device
-  await writeSyntheticZarr(input, { nObs: 200, genes, density: 0.9, seed: 7 });
+  // 8 cells of 2048 tokens, one a batch (token_budget 2048), on the slow reference ops: batch boundaries to stop at
+  await writeSyntheticZarr(input, { nObs: 8, genes, density: 0.9, seed: 7 });
   const config = join(dir, "slow.yaml");
   writeFileSync(
     config,
-    `embedding_cpu: {methods: [geneformer-v1], batch_size: 1, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu, token_budget: 2048}}\n`,
+    `embedding_cpu: {methods: [geneformer-v1], batch_size: 1, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu-reference, token_budget: 2048}}\n`,
   );
   const wf = join(dir, "wf");
   const plan = planWorkflow(loadConfig(config, []).config);
@@ -127,15 +127,15 @@ test("SIGTERM to a task: it stops between Geneformer batches, records interrupte
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => {
     stderr += d;
-    if (/embed geneformer-v1: 200 cells/.test(stderr) && !child.killed) child.kill("SIGTERM");
+    if (/embed geneformer-v1: 8 cells/.test(stderr) && !child.killed) child.kill("SIGTERM");
   });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   assert.equal(code, 1, stderr);
   assert.match(stderr, /SIGTERM: interrupted/);
-  assert.match(stderr, /embed geneformer-v1: stopped at \d+ of 200/);
+  assert.match(stderr, /embed geneformer-v1: stopped at \d of 8/);
   assert.match(stdout, /X_geneformer-v1 +interrupted +SIGTERM at /);
   const output = plan.sections.embedding_cpu![0]!.output;
-  assert.equal((await embeddingStatus(output, "X_geneformer-v1", 200, 64)).state, "missing");
+  assert.equal((await embeddingStatus(output, "X_geneformer-v1", 8, 64)).state, "missing");
   assert.deepEqual(
     readdirSync(join(output, "obsm"))
       .filter((n) => n.startsWith("."))

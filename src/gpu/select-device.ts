@@ -6,12 +6,14 @@
  */
 import { ConfigError, CudaError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { cpuDevice } from "../models/cpu-device.ts";
 import { FastCpuDevice } from "../models/fast-cpu-device.ts";
 import type { Device } from "../models/device.ts";
 import type { CudaDevice } from "./cuda-device.ts";
 import { openCudaDevice } from "./cuda-open.ts";
 
-export type DeviceChoice = "auto" | "cuda" | "cpu";
+/** `cpu-reference`: the scalar reference ops (slow; for checking and for tests that need a slow run) */
+export type DeviceChoice = "auto" | "cuda" | "cpu" | "cpu-reference";
 
 export interface RetryPolicy {
   /** tries in all */
@@ -24,8 +26,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, delaysS: [30, 60] };
 
 export function deviceChoice(value: unknown, key: string): DeviceChoice {
   const v = value ?? process.env["SCEMBED_DEVICE"] ?? "auto";
-  if (v === "auto" || v === "cuda" || v === "cpu") return v;
-  throw new ConfigError(`device must be auto, cuda or cpu, got '${String(v)}'`, { key });
+  if (v === "auto" || v === "cuda" || v === "cpu" || v === "cpu-reference") return v;
+  throw new ConfigError(`device must be auto, cuda, cpu or cpu-reference, got '${String(v)}'`, { key });
 }
 
 let cuda: Promise<CudaDevice> | undefined;
@@ -69,6 +71,7 @@ export async function selectDevice(
   sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000)),
 ): Promise<Device> {
   if (choice === "cpu") return new FastCpuDevice();
+  if (choice === "cpu-reference") return cpuDevice();
   cuda ??= openWithRetry(log, retry, sleep);
   try {
     return await cuda;

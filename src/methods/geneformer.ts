@@ -82,7 +82,7 @@ const options = z.object({
   /** the variant's own by default: cls (V2), mean (V1) */
   pooling: z.enum(["cls", "mean"]).optional(),
   /** auto | cuda | cpu; unset: SCEMBED_DEVICE, else auto */
-  device: z.enum(["auto", "cuda", "cpu"]).optional(),
+  device: z.enum(["auto", "cuda", "cpu", "cpu-reference"]).optional(),
   token_budget: z.number().int().positive().default(DEFAULT_TOKEN_BUDGET),
   gpu_retries: z.number().int().positive().default(3),
   gpu_retry_delays_s: z.array(z.number().min(0)).default([30, 60]),
@@ -181,7 +181,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         });
       const pooling: Pooling = o.pooling ?? v.pooling;
       const H = model.config.hidden_size;
-      const onCpu = model.device.name === "cpu";
+      const onCpu = model.device.name.startsWith("cpu");
       let budget = onCpu ? Math.min(o.token_budget, CPU_TOKEN_BUDGET) : o.token_budget;
       const special = v.rules.specialTokens;
       const m = model;

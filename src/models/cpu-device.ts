@@ -40,7 +40,7 @@ function erf(x: number): number {
 
 export function cpuDevice(): Device {
   return {
-    name: "cpu",
+    name: "cpu-reference",
     upload: (data, shape) => new CpuTensor(shape, data),
     download: (x) => t(x),
     alloc: (shape) => new CpuTensor(shape, new Float32Array(shape.reduce((a, b) => a * b, 1))),

@@ -1,5 +1,6 @@
 /** The Device in plain TypeScript loops: the reference (and test oracle) for every op. */
 import type { Activation, Device, DTensor } from "./device.ts";
+import { erf } from "../numerics/erf.ts";
 
 class CpuTensor implements DTensor {
   constructor(
@@ -11,32 +12,6 @@ class CpuTensor implements DTensor {
 const t = (x: DTensor) => (x as CpuTensor).data;
 const rows = (x: DTensor) => x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
 const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
-
-/** erf, Abramowitz & Stegun 7.1.26 refined (|error| < 1.2e-7): enough for GELU in float32. */
-function erf(x: number): number {
-  const s = Math.sign(x),
-    a = Math.abs(x);
-  const k = 1 / (1 + 0.5 * a);
-  const y =
-    1 -
-    k *
-      Math.exp(
-        -a * a -
-          1.26551223 +
-          k *
-            (1.00002368 +
-              k *
-                (0.37409196 +
-                  k *
-                    (0.09678418 +
-                      k *
-                        (-0.18628806 +
-                          k *
-                            (0.27886807 +
-                              k * (-1.13520398 + k * (1.48851587 + k * (-0.82215223 + k * 0.17087277)))))))),
-      );
-  return s * y;
-}
 
 export function cpuDevice(): Device {
   return {

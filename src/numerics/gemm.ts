@@ -1,8 +1,9 @@
 /**
  * C = A · B (and Aᵀ · B) for row-major float32 matrices, C overwritten: OpenBLAS when it is found
- * (see native-blas.ts), else a cache-friendly TypeScript loop.
+ * (see native-blas.ts), else the TypeScript kernels (ts-gemm.ts for A · B).
  */
 import { nativeSgemm } from "./native-blas.ts";
+import { tsGemm } from "./ts-gemm.ts";
 
 export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
   if (M === 0 || N === 0) return;
@@ -11,16 +12,7 @@ export function gemm(M: number, N: number, K: number, A: Float32Array, B: Float3
     native(M, N, K, A, B, C);
     return;
   }
-  C.fill(0, 0, M * N);
-  for (let i = 0; i < M; i++) {
-    const c = i * N;
-    for (let p = 0; p < K; p++) {
-      const a = A[i * K + p]!;
-      if (a === 0) continue;
-      const b = p * N;
-      for (let j = 0; j < N; j++) C[c + j]! += a * B[b + j]!;
-    }
-  }
+  tsGemm(false, M, N, K, 1, A, K, B, N, 0, C, N);
 }
 
 /** C (M×N) = Aᵀ · B for A K×M and B K×N (row-major), overwritten: a sum of row outer products. */

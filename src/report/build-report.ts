@@ -12,7 +12,7 @@ import { collectEmbedding } from "./collect.ts";
 import { sampledNames, takeInventory } from "./inventory.ts";
 import { computeMetrics } from "./metrics/scores.ts";
 import { readCodes, sampledCodes, type FileCodes } from "./obs-codes.ts";
-import { pcaReduce } from "./pca-reduce.ts";
+import { pcaReduce, REDUCED_DIM } from "./pca-reduce.ts";
 import type { MethodReport, ReportData, SampledColumn } from "./report-data.ts";
 import { sampleRows, strataOf } from "./sample-plan.ts";
 import { summarizeSanity } from "./sanity.ts";
@@ -35,7 +35,7 @@ export interface ReportOptions {
   log?: Logger;
 }
 
-export const REDUCED_DIM = 50;
+export { REDUCED_DIM };
 
 export async function buildReport(opts: ReportOptions): Promise<ReportData> {
   const log = opts.log ?? createLogger({ quiet: true });

@@ -6,6 +6,7 @@
 import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { InputError } from "../errors.ts";
 import type { ArrayNode } from "../store/tree.ts";
+import { REDUCED_DIM } from "./pca-reduce.ts";
 import { SampleMatrix } from "./sample-matrix.ts";
 import { addBlock, emptyFileStats, type FileStats } from "./sanity.ts";
 import { basename } from "node:path";
@@ -27,7 +28,8 @@ export async function collectEmbedding(
   tempDir: string,
 ): Promise<Collected> {
   const total = sampled.reduce((a, s) => a + s.length, 0);
-  const sample = await SampleMatrix.create(total, dim, tempDir, key);
+  // the metrics need the rows they use in memory: a sample that is not reduced by PCA stays there
+  const sample = await SampleMatrix.create(total, dim, tempDir, key, dim <= REDUCED_DIM ? Infinity : undefined);
   const norms = new Float64Array(total);
   const stats: FileStats[] = [];
   let at = 0;

@@ -9,6 +9,9 @@ import { gemm, gemmTN } from "../numerics/gemm.ts";
 import { SeededRandom } from "../numerics/random.ts";
 import type { SampleMatrix } from "./sample-matrix.ts";
 
+/** Embeddings wider than this are reduced by PCA to it before the kNN graph, the metrics and the layout. */
+export const REDUCED_DIM = 50;
+
 export interface PcaResult {
   /** n × k principal-component scores */
   scores: Float32Array;

@@ -17,3 +17,24 @@ node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-
 node dist/bench/geneformer-gpu.js "$W/models/V1-10M" "$W/tokens/v1" mean "$W/hf-v1.json" "$W/ref-v1" ${V1_BUDGET:-}
 # token budgets a quarter and twice the default, for comparison
 for b in 32768 262144; do node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" $b | grep -E "^\| scembed|^ratio"; done
+
+# End to end (issue 18): `scembed embed` of a 20,000-cell .h5ad (the demo's PBMCs tiled 7×, counts
+# thinned to P=0.26: the issue's mean of ~527 tokens a cell) with the random-init V2-104M; cold = no
+# token cache (compiled kernels cached by the runs above), warm = tokens cached. Wall time of the
+# whole process and the CLI's own phase line. HF beside it: its forward alone on the same tokens.
+python3 bench/tile_h5ad.py data/pbmc_10x_3chem.h5ad "$W/pbmc20k.h5ad" 7 0.26
+E=$W/e2e
+rm -rf "$E" && mkdir -p "$E"
+for run in cold warm; do
+  rm -rf "$E/out.zarr"
+  t0=$(date +%s.%N)
+  node bin/scembed.js embed --input "$W/pbmc20k.h5ad" --output "$E/out.zarr" --methods geneformer \
+    ++init_kwargs_geneformer.model_dir="$W/models/V2-104M" \
+    ++init_kwargs_geneformer.token_dictionary_file="$GF/token_dictionary_gc104M_v2standin.pkl" \
+    ++init_kwargs_geneformer.gene_median_file="$GF/gene_median_dictionary_v2standin.pkl" > "$E/$run.log" 2>&1 || { cat "$E/$run.log"; exit 1; }
+  t1=$(date +%s.%N)
+  echo "e2e $run: wall $(python3 -c "print(f'{$t1 - $t0:.1f}')") s; $(grep -o 'phases: .*' "$E/$run.log")"
+done
+tokens=$(ls "$E"/.scembed-cache/*.tokens)
+python3 -c "import numpy as np,sys; raw=open(sys.argv[1],'rb').read(); n=int(np.frombuffer(raw,np.uint32,1,8)[0]); L=np.frombuffer(raw,np.int32,n,24); print(f'e2e file: {n} cells, mean {L.mean():.0f} tokens, max {L.max()}')" "$tokens"
+python3 bench/geneformer_hf.py run "$W/models/V2-104M" "$tokens" cls 256 "$W/hf-e2e.json" - | sed 's/^/e2e HF forward only, /'

@@ -2,7 +2,9 @@
 
   make MODELS_DIR CONFIG_DIR          random-init BertForMaskedLM (seed 0) with the exact V2-104M and
                                       V1-10M configs, saved as model.safetensors
-  run MODEL_DIR TOKENS_PREFIX POOLING BATCHES OUT_JSON REF_PREFIX
+  run MODEL_DIR TOKENS POOLING BATCHES OUT_JSON REF_PREFIX
+                                      TOKENS: a prefix of <p>.ids.npy + <p>.offsets.npy, or one of
+                                      scembed's token-cache files (*.tokens); REF_PREFIX "-": no reference
                                       BertModel in bf16 with SDPA attention, cells sorted by length
                                       (longest first, as Geneformer's extractor), padded per batch,
                                       hidden_states[L-1] (emb_layer -1), CLS or masked mean; one timed
@@ -49,10 +51,21 @@ def embed(model, cells, pooling, layer):
     return (hs * m).sum(1) / m.sum(1)
 
 
+def read_cells(prefix):
+    if prefix.endswith(".tokens"):  # "SCEMTOK1" | u32 n | u32 | f64 nTokens | i32 lengths[n] | i32 uncropped[n] | i32 tokens
+        raw = open(prefix, "rb").read()
+        n = int(np.frombuffer(raw, np.uint32, 1, 8)[0])
+        lengths = np.frombuffer(raw, np.int32, n, 24)
+        ids = np.frombuffer(raw, np.int32, int(lengths.sum()), 24 + 8 * n)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+    else:
+        ids = np.load(f"{prefix}.ids.npy")
+        offsets = np.load(f"{prefix}.offsets.npy")
+    return [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
 def run(model_dir, prefix, pooling, batches, out_json, ref_prefix):
-    ids = np.load(f"{prefix}.ids.npy")
-    offsets = np.load(f"{prefix}.offsets.npy")
-    cells = [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+    cells = read_cells(prefix)
     order = sorted(range(len(cells)), key=lambda i: -len(cells[i]))
     torch.backends.cuda.matmul.allow_tf32 = True
     model = load(model_dir, torch.bfloat16, "sdpa")
@@ -72,6 +85,9 @@ def run(model_dir, prefix, pooling, batches, out_json, ref_prefix):
             print(f"HF bf16 sdpa batch {bs}: {len(cells) / dt:.0f} cells/s ({dt:.1f} s)", flush=True)
         del model
         torch.cuda.empty_cache()
+        if ref_prefix == "-":
+            json.dump(result, open(out_json, "w"))
+            return
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
         ref_model = load(model_dir, torch.float32, "eager")

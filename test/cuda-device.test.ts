@@ -13,6 +13,7 @@ import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
 import type { CudaDevice } from "../src/gpu/cuda-device.ts";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
+import { useSm90Attention } from "../src/gpu/attention-sm90.ts";
 import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { bertForward, loadBert } from "../src/models/bert.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
@@ -71,17 +72,19 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
     cpu.linear(xc, wc, bc, oc, act);
     compare(`linear ${act ?? "plain"}`, gpu.download(og), cpu.download(oc));
   }
-  // LayerNorm with and without the residual
-  const [ag, ac] = both([37, 768], 3);
-  const [rg, rc] = both([37, 768]);
-  const [gg, gc] = both([768]);
-  const [beg, bec] = both([768]);
-  for (const withResidual of [false, true]) {
-    const og = poisoned(gpu, [37, 768]),
-      oc = cpu.alloc([37, 768]);
-    gpu.layerNorm(ag, withResidual ? rg : undefined, gg, beg, 1e-12, og);
-    cpu.layerNorm(ac, withResidual ? rc : undefined, gc, bec, 1e-12, oc);
-    compare(`layerNorm${withResidual ? " + residual" : ""}`, gpu.download(og), cpu.download(oc));
+  // LayerNorm with and without the residual, at the widths of V2 (768), V1 (256) and one that is neither
+  for (const width of [768, 256, 200]) {
+    const [ag, ac] = both([37, width], 3);
+    const [rg, rc] = both([37, width]);
+    const [gg, gc] = both([width]);
+    const [beg, bec] = both([width]);
+    for (const withResidual of [false, true]) {
+      const og = poisoned(gpu, [37, width]),
+        oc = cpu.alloc([37, width]);
+      gpu.layerNorm(ag, withResidual ? rg : undefined, gg, beg, 1e-12, og);
+      cpu.layerNorm(ac, withResidual ? rc : undefined, gc, bec, 1e-12, oc);
+      compare(`layerNorm${withResidual ? " + residual" : ""}, width ${width}`, gpu.download(og), cpu.download(oc));
+    }
   }
   // embeddings
   const [wordG, wordC] = both([50, 64]),
@@ -128,6 +131,63 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   gpu.firstTokenPool(hg, fg);
   cpu.firstTokenPool(hc, fc);
   compare("firstTokenPool", gpu.download(fg), cpu.download(fc), 1e-6);
+});
+
+/** the attention kernels for heads of 64: the Hopper one (wgmma + TMA) where it runs, and the mma.sync one */
+const kernelsFor64 = () => {
+  const hopper = !skip && useSm90Attention(gpu.driver, 64, {});
+  return [...(hopper ? ["wgmma+TMA (sm_90a)"] : []), "mma.sync"];
+};
+
+test("attention for heads of 64 equals the CPU reference at lengths 4096, 1 and ones ending mid-tile, on each kernel", {
+  skip,
+}, () => {
+  // tiles: 128 queries a block, 64 or 128 keys a tile; 4096 = 32 full tiles, the rest end inside one
+  const B = 6,
+    T = 4096,
+    heads = 2,
+    H = 128;
+  const lengths = Int32Array.of(4096, 1, 200, 129, 63, 1000);
+  const [qg, qc] = both([B, T, 3 * H], 2);
+  const want = cpu.alloc([B, T, H]);
+  cpu.attention(qc, lengths, heads, want);
+  const wanted = cpu.download(want);
+  const cls = cpu.alloc([B, T, H]);
+  cpu.attention(qc, lengths, heads, cls, 1);
+  const wantedCls = cpu.download(cls);
+  const saved = process.env["SCEMBED_ATTENTION"];
+  try {
+    for (const kernel of kernelsFor64()) {
+      process.env["SCEMBED_ATTENTION"] = kernel === "mma.sync" ? "mma" : "";
+      const og = poisoned(gpu, [B, T, H]);
+      gpu.attention(qg, lengths, heads, og);
+      const got = gpu.download(og);
+      compare(`attention (${kernel}), lengths ${lengths.join(", ")}`, got, wanted);
+      for (let b = 0; b < B; b++) {
+        const cell = (x: Float32Array) => x.subarray(b * T * H, b * T * H + lengths[b]! * H);
+        compare(`attention (${kernel}), cell ${b} of length ${lengths[b]}`, cell(got), cell(wanted));
+        for (const t of [lengths[b]!, T - 1])
+          if (t >= lengths[b]! && t < T)
+            assert.ok(
+              got.subarray((b * T + t) * H, (b * T + t + 1) * H).every((v) => v === 0),
+              `attention (${kernel}): padded row ${b},${t} is zero (seed ${SEED})`,
+            );
+      }
+      // the <cls>-only pass (queries = 1): row 0 of each cell as in the full pass
+      const first = poisoned(gpu, [B, T, H]);
+      gpu.attention(qg, lengths, heads, first, 1);
+      const firstRows = gpu.download(first);
+      for (let b = 0; b < B; b++) {
+        const row = (x: Float32Array) => x.subarray(b * T * H, b * T * H + H);
+        compare(`attention (${kernel}), queries = 1, cell ${b}`, row(firstRows), row(wantedCls));
+      }
+      gpu.free(og);
+      gpu.free(first);
+    }
+  } finally {
+    if (saved === undefined) delete process.env["SCEMBED_ATTENTION"];
+    else process.env["SCEMBED_ATTENTION"] = saved;
+  }
 });
 
 function fixtureCells(mode: "v1" | "v2"): { ids: Int32Array; lengths: Int32Array; T: number } {

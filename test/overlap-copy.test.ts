@@ -1,7 +1,8 @@
 /**
  * Issue 18: the output store is made on worker threads (an .h5ad converted, arrays in parallel) or
  * by concurrent file copies (a zarr), while the methods prepare. The store is byte-identical to
- * the sequential one; a failure of either branch stops the other, names its file and key, and
+ * the sequential one (an array under two keys, an HDF5 hard link, converted once and copied); a
+ * failure of either branch stops the other, names its file and key, and
  * leaves no temp dir and no embedding marked complete; the log ends each file with its phases.
  */
 import { test } from "node:test";
@@ -10,10 +11,10 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync, closeSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ensureOutputStore } from "../src/anndata/output-store.ts";
-import { treeToZarr } from "../src/anndata/tree-to-zarr.ts";
+import { splitLinks, treeToZarr } from "../src/anndata/tree-to-zarr.ts";
 import { openTree } from "../src/store/open-tree.ts";
 import { runCliAsync } from "./helpers/cli.ts";
-import { FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
+import { DEMO_H5AD, FIXTURES, REAL, tempDir } from "./helpers/paths.ts";
 import { PYTHON } from "./helpers/python.ts";
 
 const TINY_V1 = join(FIXTURES, "geneformer/models/tinyV1/bin");
@@ -55,6 +56,28 @@ for (const format of [2, 3] as const) {
     assertSameFiles(files(join(dir, "parallel.zarr")), files(join(dir, "sequential.zarr")), `v${format}`);
   });
 }
+
+test("an array stored once under two keys (the demo's layers/counts, a hard link to X) is converted once and copied", async (t) => {
+  const tree = await openTree(DEMO_H5AD);
+  const { links } = await splitLinks(tree, [
+    "X/data",
+    "X/indices",
+    "X/indptr",
+    "layers/counts/data",
+    "obs/n_counts",
+  ]).finally(() => tree.close());
+  assert.deepEqual(links, [{ from: "X/data", to: "layers/counts/data" }]);
+  const out = join(tempDir(t), "out.zarr");
+  await ensureOutputStore(DEMO_H5AD, out, { zarrFormat: 2, threads: 3, inProcessBytes: 0 });
+  assertSameFiles(files(join(out, "layers/counts")), files(join(out, "X")), "layers/counts and X");
+  const read = execFileSync(PYTHON, [
+    "-c",
+    "import anndata as ad,sys; a=ad.read_zarr(sys.argv[1]); b=ad.read_h5ad(sys.argv[2]); print((a.layers['counts']!=b.layers['counts']).nnz, (a.X!=b.X).nnz)",
+    out,
+    DEMO_H5AD,
+  ]);
+  assert.equal(read.toString().trim(), "0 0", "anndata reads both as the .h5ad's");
+});
 
 /** the .h5ad with the compressed bytes of `key`'s first chunk overwritten */
 function corruptH5ad(dir: string, key: string): string {

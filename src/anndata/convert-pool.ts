@@ -2,8 +2,10 @@
  * An .h5ad → zarr conversion spread over worker threads: the groups are written here, then the
  * arrays (independent of one another) are converted by up to `threads` workers, largest first,
  * each worker one array at a time; the main thread stays free (tokenization, model load run on
- * it meanwhile). Inputs under 256 MiB of array data convert on the calling thread instead. The first failure, or the signal, stops every worker before this returns, so the
- * caller may remove the destination at once. The result is the same bytes as `treeToZarr`.
+ * it meanwhile). Small inputs (IN_PROCESS_BYTES) convert on the calling thread instead. The
+ * first failure, or the signal, stops every worker before this returns, so the
+ * caller may remove the destination at once. The result is the same bytes as `treeToZarr` (an
+ * array under two keys converted once, then copied).
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -11,14 +13,20 @@ import { bytesPerElement, isNumericDtype } from "../store/dtype.ts";
 import { openTree } from "../store/open-tree.ts";
 import type { ZarrFormat } from "../store/zarr-node.ts";
 import { consolidateV3 } from "./consolidated.ts";
-import { convertArray, writeGroups } from "./tree-to-zarr.ts";
+import { convertArray, copyLinks, splitLinks, writeGroups } from "./tree-to-zarr.ts";
 import { fromWire, type WireError } from "./worker-error.ts";
 
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 const WORKER = new URL(`./convert-worker${EXT}`, import.meta.url);
 
-/** inputs whose arrays hold less than this (uncompressed) are converted on the calling thread */
-export const IN_PROCESS_BYTES = 256 * 1024 * 1024;
+/**
+ * Inputs whose arrays hold less than this (uncompressed) are converted on the calling thread:
+ * starting a worker (it loads the HDF5 reader and opens the file) costs about a second of a core.
+ * With few cores that second is not won back below 256 MiB; with 8 or more the workers start side
+ * by side and keep the calling thread free for the methods (a GPU forward pass runs meanwhile), so
+ * from 32 MiB up.
+ */
+export const IN_PROCESS_BYTES = availableParallelism() >= 8 ? 32 * 1024 * 1024 : 256 * 1024 * 1024;
 
 export interface ConvertOptions {
   /** worker threads (default: os.availableParallelism(), at most one per array) */
@@ -38,8 +46,11 @@ export async function convertToZarr(
   const tree = await openTree(input);
   const sized: { key: string; bytes: number }[] = [];
   let threads = 1;
+  let links: { from: string; to: string }[] = [];
   try {
-    for (const key of await writeGroups(tree, dest, format)) {
+    const split = await splitLinks(tree, await writeGroups(tree, dest, format));
+    links = split.links;
+    for (const key of split.unique) {
       const node = await tree.get(key);
       if (node?.kind !== "array") continue;
       const itemsize = isNumericDtype(node.dtype) ? bytesPerElement(node.dtype) : 16;
@@ -52,6 +63,7 @@ export async function convertToZarr(
         opts.signal?.throwIfAborted();
         await convertArray(tree, key, dest, format);
       }
+      await copyLinks(dest, links);
       if (format === 3) await consolidateV3(dest);
       return;
     }
@@ -80,6 +92,7 @@ export async function convertToZarr(
     signal?.removeEventListener("abort", stopAll);
     await Promise.all(workers.map((w) => w.stop()));
   }
+  await copyLinks(dest, links);
   if (format === 3) await consolidateV3(dest);
 }
 

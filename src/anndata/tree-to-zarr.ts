@@ -4,7 +4,8 @@
  * zarr v3 is written as anndata 0.13 writes it: strings as the `string` data type, every array of
  * one or more dimensions sharded (shards of about 1 GB uncompressed, as anndata's auto sharding),
  * and the root `zarr.json` carrying consolidated metadata. `writeGroups` + `convertArray` are the
- * two halves, so that arrays may be converted on several threads (convert-pool.ts).
+ * two halves, so that arrays may be converted on several threads (convert-pool.ts). An array
+ * stored once under two keys (an HDF5 hard link) is converted once and copied (splitLinks).
  */
 import { join } from "node:path";
 import { withLocation } from "../errors.ts";
@@ -16,6 +17,7 @@ import { writeGroupAs, type ZarrFormat } from "../store/zarr-node.ts";
 import { ZarrV3ArrayWriter } from "../store/zarr-v3-writer.ts";
 import { ZarrArrayWriter } from "../store/zarr-writer.ts";
 import { consolidateV3 } from "./consolidated.ts";
+import { copyTree } from "./copy-tree.ts";
 
 /** about 4 MB of float32 per chunk (v3: per inner chunk) */
 const TARGET_CHUNK_ELEMENTS = 1 << 20;
@@ -23,8 +25,41 @@ const TARGET_CHUNK_ELEMENTS = 1 << 20;
 const TARGET_SHARD_BYTES = 1_000_000_000;
 
 export async function treeToZarr(tree: TreeReader, dest: string, format: ZarrFormat = 2): Promise<void> {
-  for (const key of await writeGroups(tree, dest, format)) await convertArray(tree, key, dest, format);
+  const { unique, links } = await splitLinks(tree, await writeGroups(tree, dest, format));
+  for (const key of unique) await convertArray(tree, key, dest, format);
+  await copyLinks(dest, links);
   if (format === 3) await consolidateV3(dest);
+}
+
+/**
+ * Keys that name an array already named by an earlier key (an HDF5 hard link, as layers/counts → X
+ * in files that store the counts once): converted once, the other keys copied from it afterwards
+ * (zarr has no links; anndata reads two equal arrays).
+ */
+export async function splitLinks(
+  tree: TreeReader,
+  keys: string[],
+): Promise<{ unique: string[]; links: { from: string; to: string }[] }> {
+  const first = new Map<string, string>();
+  const unique: string[] = [];
+  const links: { from: string; to: string }[] = [];
+  for (const key of keys) {
+    const node = await tree.get(key);
+    const id = node?.kind === "array" ? node.identity : undefined;
+    const earlier = id === undefined ? undefined : first.get(id);
+    if (earlier !== undefined) links.push({ from: earlier, to: key });
+    else {
+      if (id !== undefined) first.set(id, key);
+      unique.push(key);
+    }
+  }
+  return { unique, links };
+}
+
+/** Copies each linked key's converted array from the key converted for it. */
+export async function copyLinks(dest: string, links: { from: string; to: string }[]): Promise<void> {
+  const dir = (key: string) => join(dest, ...key.split("/"));
+  for (const { from, to } of links) await copyTree(dir(from), dir(to));
 }
 
 /** Writes every group of the tree (with its attributes) and returns the keys of its arrays, in tree order. */

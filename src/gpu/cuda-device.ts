@@ -4,6 +4,7 @@
  * one stream, so only downloads wait. Mirrors cpu-device.ts op for op (its test oracle).
  */
 import type { Activation, Device, DTensor } from "../models/device.ts";
+import { launchSm90Attention, useSm90Attention } from "./attention-sm90.ts";
 import { fromBf16, toBf16 } from "./bf16.ts";
 import { CublasLt } from "./cublaslt.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
@@ -128,7 +129,7 @@ export class CudaDevice implements Device {
           `hidden size ${H} is not supported by the CUDA LayerNorm (a multiple of 8, at most 2048)`,
           { fix: "use device: cpu for this model" },
         );
-      const fn = this.kernels.get("layer-norm.cu", "add_layer_norm");
+      const fn = this.kernels.get("layer-norm.cu", "add_layer_norm", { MAXC: Math.ceil(H / 256) });
       this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [
         p(x),
         p(residual ? residual : 0n),
@@ -181,8 +182,22 @@ export class CudaDevice implements Device {
           { fix: "use device: cpu for this model" },
         );
       const BQ = ATTENTION_BQ;
-      const fn = this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
+      const hopper = useSm90Attention(this.driver, D);
+      const fn = hopper ? undefined : this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
       this.withInts(lengths, (len) => {
+        if (hopper) {
+          const [qkvPtr, outPtr] = [(qkv as CudaTensor).ptr, (out as CudaTensor).ptr];
+          return launchSm90Attention(this.driver, this.kernels, {
+            qkv: qkvPtr,
+            lengths: len,
+            out: outPtr,
+            B,
+            T,
+            H,
+            heads,
+            queries,
+          });
+        }
         this.driver.launch("attention", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [2 * BQ, 1, 1], 0, [
           p(qkv),
           p(len),

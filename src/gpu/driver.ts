@@ -8,9 +8,24 @@ import { check, checkOut, thenRelease } from "./check.ts";
 import { loadKoffi } from "./koffi.ts";
 
 export type DevicePtr = bigint;
-export type KernelArg = { u64: bigint } | { i32: number } | { f32: number };
+/** a kernel argument: a scalar, or `bytes` passed by value (a TMA tensor map: 128 bytes) */
+export type KernelArg = { u64: bigint } | { i32: number } | { f32: number } | { bytes: Uint8Array };
 
 const MAX_ARGS = 32;
+/** room for arguments passed by value, each at a 64-byte-aligned offset */
+const BYTE_ARGS = 1024;
+const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+const CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9;
+const CU_TENSOR_MAP_SWIZZLE_128B = 3;
+const CU_TENSOR_MAP_L2_PROMOTION_128B = 2;
+
+/** a bf16 tensor in global memory as the TMA sees it: dims innermost first, strides in bytes */
+export interface TensorMapSpec {
+  address: DevicePtr;
+  dims: number[];
+  strides: number[];
+  box: number[];
+}
 
 export interface DeviceInfo {
   ordinal: number;
@@ -28,6 +43,11 @@ export class CudaDriver {
   private readonly argBlock: unknown;
   private readonly argView: DataView;
   private readonly argPtrs: unknown;
+  /** the kernel-parameter array: slot i holds the address of argument i */
+  private readonly ptrView: DataView;
+  private readonly argBase: bigint;
+  private readonly byteArgs: Uint8Array;
+  private readonly byteArgsAddress: bigint;
 
   constructor(lib: IKoffiLib, ordinal = 0) {
     const k = loadKoffi();
@@ -56,6 +76,9 @@ export class CudaDriver {
       cuEventSynchronize: "int cuEventSynchronize(void *event)",
       cuEventElapsedTime: "int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)",
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
+      cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
+      cuTensorMapEncodeTiled:
+        "int cuTensorMapEncodeTiled(_Out_ uint8_t *map, int dtype, uint32_t rank, uint64_t address, const uint64_t *dims, const uint64_t *strides, const uint32_t *box, const uint32_t *elementStrides, int interleave, int swizzle, int l2Promotion, int oobFill)",
     };
     this.fn = Object.fromEntries(
       Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]),
@@ -88,9 +111,13 @@ export class CudaDriver {
     this.argBlock = k.alloc("uint64_t", MAX_ARGS);
     this.argPtrs = k.alloc("uint64_t", MAX_ARGS);
     this.argView = new DataView(k.view(this.argBlock, MAX_ARGS * 8));
-    const ptrView = new DataView(k.view(this.argPtrs, MAX_ARGS * 8));
-    const base = k.address(this.argBlock);
-    for (let i = 0; i < MAX_ARGS; i++) ptrView.setBigUint64(i * 8, base + BigInt(i * 8), true);
+    this.ptrView = new DataView(k.view(this.argPtrs, MAX_ARGS * 8));
+    this.argBase = k.address(this.argBlock) as bigint;
+    const byteBlock = k.alloc("uint8_t", BYTE_ARGS + 64);
+    const byteBase = k.address(byteBlock) as bigint;
+    const skip = Number((64n - (byteBase % 64n)) % 64n);
+    this.byteArgs = new Uint8Array(k.view(byteBlock, BYTE_ARGS + 64), skip, BYTE_ARGS);
+    this.byteArgsAddress = byteBase + BigInt(skip);
   }
 
   get streamHandle(): unknown {
@@ -137,7 +164,18 @@ export class CudaDriver {
     args: KernelArg[],
   ): void {
     if (args.length > MAX_ARGS) throw new Error(`${name}: more than ${MAX_ARGS} kernel arguments`);
+    let byteOffset = 0;
     args.forEach((a, i) => {
+      // a by-value argument's slot points into the byte block; a scalar's into its own 8 bytes
+      if ("bytes" in a) {
+        if (byteOffset + a.bytes.length > BYTE_ARGS)
+          throw new Error(`${name}: by-value arguments over ${BYTE_ARGS} bytes`);
+        this.byteArgs.set(a.bytes, byteOffset);
+        this.ptrView.setBigUint64(i * 8, this.byteArgsAddress + BigInt(byteOffset), true);
+        byteOffset += Math.ceil(a.bytes.length / 64) * 64;
+        return;
+      }
+      this.ptrView.setBigUint64(i * 8, this.argBase + BigInt(i * 8), true);
       if ("u64" in a) this.argView.setBigUint64(i * 8, a.u64, true);
       else if ("i32" in a) this.argView.setInt32(i * 8, a.i32, true);
       else this.argView.setFloat32(i * 8, a.f32, true);
@@ -158,6 +196,37 @@ export class CudaDriver {
         null,
       ),
     );
+  }
+
+  /** lets `fn` take more than 48 KB of dynamic shared memory */
+  allowSharedMemory(fn: unknown, bytes: number): void {
+    check(
+      "cuFuncSetAttribute",
+      this.fn["cuFuncSetAttribute"]!(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+    );
+  }
+
+  /** a TMA tensor map (128 bytes, passed to a kernel by value) over a bf16 tensor, 128-byte swizzled boxes */
+  tensorMap(spec: TensorMapSpec): Uint8Array {
+    const map = Buffer.alloc(128);
+    check(
+      "cuTensorMapEncodeTiled",
+      this.fn["cuTensorMapEncodeTiled"]!(
+        map,
+        CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+        spec.dims.length,
+        spec.address,
+        BigUint64Array.from(spec.dims, BigInt),
+        BigUint64Array.from(spec.strides, BigInt),
+        Uint32Array.from(spec.box),
+        Uint32Array.from(spec.box, () => 1),
+        0,
+        CU_TENSOR_MAP_SWIZZLE_128B,
+        CU_TENSOR_MAP_L2_PROMOTION_128B,
+        0,
+      ),
+    );
+    return map;
   }
 
   /** milliseconds the stream spends on `work` (events around it) */

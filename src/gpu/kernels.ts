@@ -1,7 +1,8 @@
 /**
  * Our CUDA kernels: one readable .cu file per op under src/gpu/kernels/, each prefixed with
  * common.cuh, compiled by NVRTC for the device's architecture (cached on disk) and loaded as a
- * module. Variants (the attention head width) are compile-time defines.
+ * module. Variants (the attention head width) are compile-time defines. A kernel that uses an
+ * architecture's own instructions (wgmma: sm_90a) names that target; the others get sm_XY.
  */
 import { readFileSync } from "node:fs";
 import { packagePath } from "../package-root.ts";
@@ -20,14 +21,14 @@ export class KernelSet {
     this.prelude = readFileSync(packagePath("src/gpu/kernels/common.cuh"), "utf8");
   }
 
-  private module(file: string, defines: Record<string, number>): unknown {
-    const key = `${file}:${JSON.stringify(defines)}`;
+  private module(file: string, defines: Record<string, number>, target: string | undefined): unknown {
+    const key = `${file}:${JSON.stringify(defines)}:${target}`;
     let m = this.modules.get(key);
     if (!m) {
       const [major, minor] = this.driver.info.computeCapability;
       const source = `${this.prelude}\n${readFileSync(packagePath("src/gpu/kernels", file), "utf8")}`;
       const options = [
-        `--gpu-architecture=sm_${major}${minor}`,
+        `--gpu-architecture=${target ?? `sm_${major}${minor}`}`,
         "--std=c++17",
         ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
       ];
@@ -37,11 +38,11 @@ export class KernelSet {
     return m;
   }
 
-  /** the kernel `name` of `file` (compiled with `defines`) */
-  get(file: string, name: string, defines: Record<string, number> = {}): unknown {
-    const key = `${file}:${name}:${JSON.stringify(defines)}`;
+  /** the kernel `name` of `file` (compiled with `defines`, for `target` if given) */
+  get(file: string, name: string, defines: Record<string, number> = {}, target?: string): unknown {
+    const key = `${file}:${name}:${JSON.stringify(defines)}:${target}`;
     let f = this.functions.get(key);
-    if (!f) this.functions.set(key, (f = this.driver.getFunction(this.module(file, defines), name)));
+    if (!f) this.functions.set(key, (f = this.driver.getFunction(this.module(file, defines, target), name)));
     return f;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The output store is created (an .h5ad converted on worker threads, a zarr copied) while the
- * methods prepare (tokenization, model load): both at once, and nothing is written into the
- * store before its creation has ended (renamed into place, the input's identity recorded).
- * A creation failure stops the preparations and is thrown as the file's error (it names file and
- * key); when every method fails to prepare, the creation is stopped (its temp dir removed) and
- * the methods' own errors are reported. Both branches have settled before this returns.
+ * methods prepare (tokenization, model load), and keeps being created while they embed: the
+ * creation is returned unsettled, and the rows made meanwhile wait in DeferredObsmWriters
+ * (nothing is written into the store before its creation has ended: renamed into place, the
+ * input's identity recorded). A creation failure stops the preparations and the embedding (their
+ * signal) and is the file's error (it names file and key); when every method fails to prepare,
+ * the creation is stopped (its temp dir removed) and the methods' own errors are reported.
  */
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { ensureOutputStore } from "../anndata/output-store.ts";
@@ -24,7 +25,15 @@ export interface CreateAndPrepare {
   fail: (method: string, err: unknown) => void;
 }
 
-export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepared[]> {
+export interface Preparation {
+  prepared: Prepared[];
+  /** settles when the store exists (or rejects with the creation's error) */
+  created: Promise<void>;
+  /** whether the creation has failed: method failures are then its consequence, not news */
+  creationFailed: () => boolean;
+}
+
+export async function createWhilePreparing(a: CreateAndPrepare): Promise<Preparation> {
   const { task, reader, run, phases } = a;
   const stopCreation = new AbortController();
   const stopPreparation = new AbortController();
@@ -39,8 +48,12 @@ export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepare
       run.log.info(`created ${task.output} from ${task.input}`);
     }
   });
-  // awaited below, once the preparations have settled: meanwhile its failure stops them
-  creating.catch((err: unknown) => stopPreparation.abort(err));
+  // awaited by the caller, after the embedding pass: meanwhile its failure stops both
+  let failed = false;
+  creating.catch((err: unknown) => {
+    failed = true;
+    stopPreparation.abort(err);
+  });
 
   const signal = run.signal ? AbortSignal.any([run.signal, stopPreparation.signal]) : stopPreparation.signal;
   const prepared: Prepared[] = [];
@@ -55,11 +68,11 @@ export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepare
   }
   const nothingToWrite = a.toRun.length > 0 && prepared.length === 0;
   if (nothingToWrite) stopCreation.abort(new Error("no method prepared: the output store is not needed"));
-  try {
-    await creating;
-  } catch (err) {
+  const created = creating.catch((err: unknown) => {
     if (err !== stopCreation.signal.reason) throw err;
-  }
+  });
+  created.catch(() => {}); // awaited later; until then a failure must not count as unhandled
+  if (nothingToWrite || failed) await created;
   for (const [name, err] of failures) a.fail(name, err);
-  return prepared;
+  return { prepared, created, creationFailed: () => failed };
 }

@@ -1,7 +1,7 @@
 /**
- * The per-file loop: check existing → methods to run → create output while preparing → one streamed
- * pass over row blocks, each method fed the input it declares (each input read once per block)
- * → commit each embedding. A failing method is reported and aborted; the others still land.
+ * The per-file loop: check existing → methods to run → create output while preparing and
+ * embedding → one streamed pass over row blocks, each method fed the input it declares (each
+ * input read once per block) → commit each embedding once the store exists. A failing method is reported and aborted; the others still land.
  * The file's last log line gives its phases' times (src/phase-times.ts).
  */
 import { stat } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { embeddingStatus, type EmbeddingStatus } from "../anndata/completeness.ts";
 import { refreshConsolidated } from "../anndata/consolidated.ts";
 import { writeBoolObsColumn } from "../anndata/obs-column.ts";
+import { DeferredObsmWriter, HELD_BYTES } from "../anndata/deferred-obsm-writer.ts";
 import { ObsmWriter, obsmChunkRows } from "../anndata/obsm-writer.ts";
 import { storeLockPath } from "../anndata/output-store.ts";
 import { asWriteError, InputError } from "../errors.ts";
@@ -26,7 +27,7 @@ import { createProgress } from "./progress.ts";
 import { failedResult, obsmKey, type FileReport, type MethodResult } from "./report.ts";
 
 interface Active extends Prepared {
-  writer: ObsmWriter;
+  writer: DeferredObsmWriter;
   started: number;
 }
 
@@ -91,17 +92,24 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
     }
     if (toRun.length === 0 && outputExists) return report();
 
-    const prepared = await createWhilePreparing({ task, reader, identity, toRun, run, phases, fail });
+    const { prepared, created, creationFailed } = await createWhilePreparing({
+      task,
+      reader,
+      identity,
+      toRun,
+      run,
+      phases,
+      fail,
+    });
     if (prepared.length === 0) return report();
     // one block size for all methods; each method's chunks are whole multiples of it
     const blockRows = Math.min(...prepared.map((p) => obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs)));
-    const active: Active[] = [];
-    for (const p of prepared) {
-      try {
-        const chunkRows =
-          blockRows *
-          Math.max(1, Math.floor(obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs) / blockRows));
-        const writer = await ObsmWriter.begin({
+    // the rows wait in memory while the store is still being created (deferred-obsm-writer.ts)
+    const active: Active[] = prepared.map((p) => {
+      const chunkRows =
+        blockRows * Math.max(1, Math.floor(obsmChunkRows(settings.chunkRows, p.embedder.dim, reader.nObs) / blockRows));
+      const begin = () =>
+        ObsmWriter.begin({
           store: task.output,
           key: obsmKey(p.method.name),
           nObs: reader.nObs,
@@ -109,12 +117,17 @@ export async function embedFile(task: Pick<Task, "input" | "output" | "settings"
           chunkRows,
           compressor: settings.compressor,
         });
-        active.push({ ...p, writer, started: Date.now() });
-      } catch (err) {
-        fail(p.method.name, err);
-      }
+      const budget = Math.floor(HELD_BYTES / prepared.length);
+      return { ...p, writer: new DeferredObsmWriter(created, begin, p.embedder.dim, budget), started: Date.now() };
+    });
+    // once the creation has failed, a method's failure is its consequence: the file's error says it
+    await streamBlocks(reader, blockRows, active, run, phases, (m, err) => creationFailed() || fail(m, err));
+    try {
+      await created;
+    } catch (err) {
+      await Promise.all(active.map((a) => a.writer.abort()));
+      throw err;
     }
-    await streamBlocks(reader, blockRows, active, run, phases, fail);
     for (const a of active) {
       try {
         await phases.time("write", () => a.writer.commit());

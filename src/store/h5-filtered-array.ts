@@ -42,6 +42,10 @@ export class H5FilteredArray implements ArrayNode {
   readonly chunkRows: number;
   private index?: ChunkIndex & { byRow: Map<number, ChunkEntry[]> };
 
+  get identity(): string {
+    return `hdf5 object at ${this.ds.header}`;
+  }
+
   constructor(
     private readonly raw: () => RawFile,
     readonly key: string,

@@ -89,8 +89,7 @@ export class H5Tree implements TreeReader {
 
   private filteredArray(key: string, ds: H5Dataset, attrs: Attrs): H5FilteredArray {
     const meta = ds.metadata;
-    // an HDF5 object reference (hobj_ref_t) is the object header's address
-    const header = new DataView(Uint8Array.from(ds.create_reference().ref_data).buffer).getBigUint64(0, true);
+    const header = objectAddress(ds);
     const raw = () => (this.raw ??= new RawFile(this.path));
     const info = {
       shape: ds.shape ?? [],
@@ -118,6 +117,11 @@ export class H5Tree implements TreeReader {
     const group = owner.includes("/") ? owner.slice(0, owner.lastIndexOf("/") + 1) : "";
     return key.startsWith(group) && key.length > group.length ? key.slice(group.length) : { kind: "ref", key };
   }
+}
+
+/** an HDF5 object reference (hobj_ref_t) is the object header's address: one per stored object */
+function objectAddress(ds: H5Dataset): bigint {
+  return new DataView(Uint8Array.from(ds.create_reference().ref_data).buffer).getBigUint64(0, true);
 }
 
 class H5Array implements ArrayNode {
@@ -151,6 +155,10 @@ class H5Array implements ArrayNode {
     this.empty = ds.shape === null;
     this.dtype = this.empty ? "|b1" : h5Dtype(meta, file, key);
     this.chunkRows = this.shape.length === 0 ? 1 : (meta.chunks?.[0] ?? Math.min(this.shape[0]!, 65536));
+  }
+
+  get identity(): string {
+    return `hdf5 object at ${objectAddress(this.ds)}`;
   }
 
   async readAll(): Promise<ArrayData> {

@@ -17,6 +17,8 @@ export interface ArrayNode {
   readonly attrs: Attrs;
   /** how it is stored, for `scembed inspect`: "zarr v3, shards [4096] of inner chunks [1024], bytes+zstd(3)" */
   readonly storage?: string;
+  /** the stored object behind the key, where keys can share one (an HDF5 hard link: layers/counts → X) */
+  readonly identity?: string;
   /** rows [start, stop) along axis 0, flat in C order */
   read(start: number, stop: number): Promise<ArrayData>;
   /** a 0-d array's value, or the whole array */

@@ -1,8 +1,11 @@
 // out = LayerNorm(a + b) over rows of H (b may be null: plain LayerNorm). The residual sum is
 // rounded to bf16 first (as PyTorch adds two bf16 tensors), statistics in float32, two passes
 // over values held in registers. One warp per row, 16-byte accesses; H a multiple of 8 and at
-// most 8·32·MAXC.
+// most 8·32·MAXC. MAXC, the 8-value chunks a lane holds, is compiled for the model's width
+// (1 for 256, 3 for 768): registers for unused chunks would only lower the occupancy.
+#ifndef MAXC
 #define MAXC 8
+#endif
 __device__ __forceinline__ void unpack8(const u4& v, float* f) {
   const unsigned w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll

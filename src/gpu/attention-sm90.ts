@@ -1,0 +1,70 @@
+/**
+ * Launching the Hopper attention kernel (kernels/attention-sm90.cu: wgmma + TMA, warp-specialized)
+ * for heads of 64 on compute capability 9.0; every other GPU and head width uses attention.cu.
+ * The kernel reads Q, K and V through one TMA tensor map over the B×T×3H qkv tensor (64-row boxes
+ * of one head, 128-byte swizzle), made here for each launch since the tensor's address changes.
+ */
+import type { CudaDriver, DevicePtr } from "./driver.ts";
+import type { KernelSet } from "./kernels.ts";
+
+/** compile-time shape of the kernel: keys a tile, shared-memory stages, blocks an SM (a launch
+ * bound), and PIPE 1: the next tile's scores issued before this tile's softmax */
+export interface Sm90Variant {
+  BK: 64 | 128;
+  STAGES: number;
+  MINB: number;
+  PIPE: 0 | 1;
+}
+/** the fastest on an H200 (bench/attention-variants.ts, 2026-12-02): 64-key tiles, two blocks an SM
+ * (378 TFLOP/s on V2-like batches; 128-key tiles, one block an SM: 309; mma.sync: 228) */
+export const SM90_DEFAULT: Sm90Variant = { BK: 64, STAGES: 2, MINB: 2, PIPE: 0 };
+const HEAD_DIM = 64;
+const BQ = 128;
+const THREADS = 288;
+
+/** whether the Hopper kernel serves this device and head width (SCEMBED_ATTENTION=mma turns it off) */
+export function useSm90Attention(driver: CudaDriver, headDim: number, env = process.env): boolean {
+  const [major, minor] = driver.info.computeCapability;
+  return major === 9 && minor === 0 && headDim === HEAD_DIM && env["SCEMBED_ATTENTION"] !== "mma";
+}
+
+function sharedBytes(v: Sm90Variant): number {
+  const box = 64 * 128;
+  return 1024 + 2 * box + 2 * v.STAGES * v.BK * 128 + 8 * (1 + 2 * v.STAGES);
+}
+
+/** softmax(Q·Kᵀ/√64 + mask)·V for `queries` rows of each cell (all of them by default) */
+export function launchSm90Attention(
+  driver: CudaDriver,
+  kernels: KernelSet,
+  args: {
+    qkv: DevicePtr;
+    lengths: DevicePtr;
+    out: DevicePtr;
+    B: number;
+    T: number;
+    H: number;
+    heads: number;
+    queries: number;
+  },
+  variant: Sm90Variant = SM90_DEFAULT,
+): void {
+  const { qkv, lengths, out, B, T, H, heads, queries } = args;
+  const fn = kernels.get("attention-sm90.cu", "attention_sm90", { ...variant }, "sm_90a");
+  const smem = sharedBytes(variant);
+  driver.allowSharedMemory(fn, smem);
+  const map = driver.tensorMap({
+    address: qkv,
+    dims: [3 * H, T, B],
+    strides: [3 * H * 2, T * 3 * H * 2],
+    box: [HEAD_DIM, 64, 1],
+  });
+  driver.launch("attention_sm90", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [THREADS, 1, 1], smem, [
+    { bytes: map },
+    { u64: lengths },
+    { u64: out },
+    { i32: T },
+    { i32: H },
+    { f32: Math.LOG2E / Math.sqrt(HEAD_DIM) },
+  ]);
+}

@@ -1,0 +1,308 @@
+// Multi-head self-attention on Hopper (sm_90a): the same contract as attention.cu (qkv B×T×3H bf16,
+// out B×T×H, keys ≥ lengths[b] masked, query rows past the length written as zeros), for heads of
+// 64. After FlashAttention-3's design: one block = 128 queries of one head of one cell, two consumer
+// warpgroups of 64 queries each plus one producer warp. The producer streams 64-row boxes of K and
+// V into a ring of STAGES shared-memory stages with the tensor memory accelerator (TMA:
+// cp.async.bulk.tensor, 128-byte swizzle, completion counted on an mbarrier per stage); consumers
+// release a stage on its "empty" mbarrier once its products are done. Both products run on wgmma:
+// S = Q·Kᵀ with Q and K from shared memory (K-major), O += P·V with P from registers (the S
+// accumulator layout is the A-operand layout) and V from shared memory, transposed by the
+// instruction (MN-major). Online softmax in registers between them, as in attention.cu. PIPE=1:
+// the next tile's Q·Kᵀ is issued before this tile's softmax (FlashAttention-3's intra-warpgroup
+// overlap).
+// Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
+// the V rows of the last tile zeroed, so nothing non-finite there can reach the output.
+// grid: (ceil(queries/128), heads, B); block: 288 threads; dynamic shared memory: smemBytes().
+#define HEAD_DIM 64
+#ifndef BK
+#define BK 128
+#endif
+#ifndef STAGES
+#define STAGES 2
+#endif
+#ifndef MINB
+#define MINB 1
+#endif
+#ifndef PIPE
+#define PIPE 0
+#endif
+#define BQ 128
+#define CONSUMERS 256
+#define THREADS (CONSUMERS + 32)
+#define ROW_BYTES 128                 // one row of a head: 64 bf16
+#define BOX_BYTES (64 * ROW_BYTES)    // one TMA box: 64 rows
+#define TILE_BYTES (BK * ROW_BYTES)
+#define SWIZZLE_GROUP 1024            // 8 rows of 128 bytes: the 128-byte swizzle's period
+
+struct alignas(64) TensorMap { unsigned long long words[16]; };
+
+__device__ __forceinline__ unsigned smem_addr(const void* p) {
+  unsigned a;
+  asm("{ .reg .u64 t; cvta.to.shared.u64 t, %1; cvt.u32.u64 %0, t; }" : "=r"(a) : "l"(p));
+  return a;
+}
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// mbarriers
+__device__ __forceinline__ void mbar_init(unsigned bar, unsigned count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(unsigned bar, unsigned bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(unsigned bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(unsigned bar, unsigned parity) {
+  unsigned done;
+  do {
+    asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+                 : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+  } while (!done);
+}
+
+// one 64-row box of the B×T×3H tensor into shared memory, counted on `bar`; rows past T read as zeros
+__device__ __forceinline__ void tma_box(unsigned dst, const TensorMap* map, int column, int row, int cell, unsigned bar) {
+  asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];"
+               ::"r"(dst), "l"((unsigned long long)map), "r"(column), "r"(row), "r"(cell), "r"(bar) : "memory");
+}
+
+// wgmma shared-memory operand: rows of 128 bytes, 128-byte swizzle, 8-row groups 1024 bytes apart
+__device__ __forceinline__ unsigned long long operand(unsigned addr) {
+  return (unsigned long long)((addr & 0x3FFFF) >> 4) | (1ull << 16) | ((unsigned long long)(SWIZZLE_GROUP >> 4) << 32) | (1ull << 62);
+}
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory"); }
+// the accumulators are written asynchronously: keep the compiler from reading them before the wait
+template <int N>
+__device__ __forceinline__ void registers_ready(float* d) {
+#pragma unroll
+  for (int i = 0; i < N; i++) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+__device__ __forceinline__ void wgmma_ss_n64(float* d, unsigned long long a, unsigned long long b, int accumulate) {
+  asm volatile("{ .reg .pred p; setp.ne.b32 p, %34, 0;\n"
+               "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, %32, %33, p, 1, 1, 0, 0; }"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+               : "l"(a), "l"(b), "r"(accumulate));
+}
+__device__ __forceinline__ void wgmma_ss_n128(float* d, unsigned long long a, unsigned long long b, int accumulate) {
+  asm volatile("{ .reg .pred p; setp.ne.b32 p, %66, 0;\n"
+               "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0; }"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+               : "l"(a), "l"(b), "r"(accumulate));
+}
+__device__ __forceinline__ void wgmma_rs_n64_tb(float* d, const unsigned* a, unsigned long long b) {
+  asm volatile("{ .reg .pred p; setp.ne.b32 p, %37, 0;\n"
+               "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, {%32, %33, %34, %35}, %36, p, 1, 1, 1; }"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+#if BK == 128
+#define wgmma_scores wgmma_ss_n128
+#else
+#define wgmma_scores wgmma_ss_n64
+#endif
+
+// One consumer warpgroup's state: 64 query rows; this thread holds rows g and g + 8 of its warp's 16.
+struct Rows {
+  float o[HEAD_DIM / 2];  // 8-column chunk j: o[4j], o[4j+1] row g; o[4j+2], o[4j+3] row g+8
+  float m0, m1, l0, l1;   // running max (log2 units) and sum of each row
+};
+
+// S = Q·Kᵀ for one tile, issued (not waited): 8-key chunk j holds s[4j..4j+3] as o above
+__device__ __forceinline__ void issue_scores(float* s, unsigned qa, unsigned kb) {
+  wgmma_fence();
+#pragma unroll
+  for (int k = 0; k < HEAD_DIM / 16; k++) wgmma_scores(s, operand(qa + 32 * k), operand(kb + 32 * k), k);
+  wgmma_commit();
+}
+
+// Masks keys ≥ L in the tile at kv0 and zeroes their V rows (each row keeps its 128 bytes under the swizzle).
+__device__ __forceinline__ void mask_tail(float* s, int kv0, int L, unsigned vb, int t4, int tid, int wg) {
+  const float NEG_INF = __int_as_float(0xff800000);
+#pragma unroll
+  for (int j = 0; j < BK / 8; j++) {
+#pragma unroll
+    for (int e = 0; e < 2; e++) {
+      if (kv0 + j * 8 + 2 * t4 + e >= L) s[4 * j + e] = s[4 * j + 2 + e] = NEG_INF;
+    }
+  }
+  for (unsigned a = vb + (L - kv0) * ROW_BYTES + tid * 16; a < vb + TILE_BYTES; a += 128 * 16)
+    asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};" ::"r"(a), "r"(0u) : "memory");
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+  asm volatile("bar.sync %0, 128;" ::"r"(1 + wg) : "memory");
+}
+
+// Online softmax of one tile's scores: P (bf16, the A-operand layout of the next product) and O rescaled.
+__device__ __forceinline__ void softmax(const float* s, unsigned (*p)[4], Rows& r, float scaleLog2) {
+  const float NEG_INF = __int_as_float(0xff800000);
+  float mx0 = NEG_INF, mx1 = NEG_INF;
+#pragma unroll
+  for (int j = 0; j < BK / 8; j++) {
+    mx0 = fmaxf(mx0, fmaxf(s[4 * j], s[4 * j + 1]));
+    mx1 = fmaxf(mx1, fmaxf(s[4 * j + 2], s[4 * j + 3]));
+  }
+  mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+  mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+  mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+  mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+  const float n0 = fmaxf(r.m0, mx0 * scaleLog2), n1 = fmaxf(r.m1, mx1 * scaleLog2);
+  const float alpha0 = fast_exp2(r.m0 - n0), alpha1 = fast_exp2(r.m1 - n1);
+  r.m0 = n0;
+  r.m1 = n1;
+  float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+  for (int j = 0; j < BK / 8; j++) {
+    const float e0 = fast_exp2(fmaf(s[4 * j], scaleLog2, -n0)), e1 = fast_exp2(fmaf(s[4 * j + 1], scaleLog2, -n0));
+    const float e2 = fast_exp2(fmaf(s[4 * j + 2], scaleLog2, -n1)), e3 = fast_exp2(fmaf(s[4 * j + 3], scaleLog2, -n1));
+    sum0 += e0 + e1;
+    sum1 += e2 + e3;
+    p[j / 2][(j & 1) * 2] = pack2(e0, e1);
+    p[j / 2][(j & 1) * 2 + 1] = pack2(e2, e3);
+  }
+  r.l0 = r.l0 * alpha0 + sum0;
+  r.l1 = r.l1 * alpha1 + sum1;
+#pragma unroll
+  for (int j = 0; j < HEAD_DIM / 8; j++) {
+    r.o[4 * j] *= alpha0;
+    r.o[4 * j + 1] *= alpha0;
+    r.o[4 * j + 2] *= alpha1;
+    r.o[4 * j + 3] *= alpha1;
+  }
+}
+
+// O += P·V for one tile, issued (not waited)
+__device__ __forceinline__ void issue_pv(Rows& r, unsigned (*p)[4], unsigned vb) {
+  wgmma_fence();
+#pragma unroll
+  for (int k = 0; k < BK / 16; k++) wgmma_rs_n64_tb(r.o, p[k], operand(vb + k * 16 * ROW_BYTES));
+  wgmma_commit();
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS, MINB)
+    attention_sm90(const __grid_constant__ TensorMap map, const int* lengths, bf16* out, int T, int H, float scaleLog2) {
+  extern __shared__ unsigned char dynamic_smem[];
+  const int b = blockIdx.z, head = blockIdx.y, q0 = blockIdx.x * BQ;
+  const int L = lengths[b];
+  bf16* O = out + (size_t)b * T * H + head * HEAD_DIM;
+  if (q0 >= L) {
+    for (int i = threadIdx.x; i < BQ * (HEAD_DIM / 2); i += THREADS) {
+      const int r = q0 + i / (HEAD_DIM / 2), c = (i % (HEAD_DIM / 2)) * 2;
+      if (r < T) *(unsigned*)(O + (size_t)r * H + c) = 0u;
+    }
+    return;
+  }
+  const unsigned base = (smem_addr(dynamic_smem) + SWIZZLE_GROUP - 1) & ~(SWIZZLE_GROUP - 1);
+  const unsigned qs = base, ks = qs + 2 * BOX_BYTES, vs = ks + STAGES * TILE_BYTES, bars = vs + STAGES * TILE_BYTES;
+  const unsigned qFull = bars;
+#define FULL(s) (bars + 8 + 8 * (s))
+#define EMPTY(s) (bars + 8 + 8 * STAGES + 8 * (s))
+  const int tiles = (L + BK - 1) / BK;
+  if (threadIdx.x == 0) {
+    mbar_init(qFull, 1);
+    for (int s = 0; s < STAGES; s++) {
+      mbar_init(FULL(s), 1);
+      mbar_init(EMPTY(s), CONSUMERS);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  }
+  __syncthreads();
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+
+  if (warp == CONSUMERS / 32) {  // the producer
+    if (lane == 0) {
+      const int cq = head * HEAD_DIM, ck = H + head * HEAD_DIM, cv = 2 * H + head * HEAD_DIM;
+      mbar_expect_tx(qFull, 2 * BOX_BYTES);
+      tma_box(qs, &map, cq, q0, b, qFull);
+      tma_box(qs + BOX_BYTES, &map, cq, q0 + 64, b, qFull);
+      for (int it = 0; it < tiles; it++) {
+        const int s = it % STAGES;
+        if (it >= STAGES) mbar_wait(EMPTY(s), ((it / STAGES) - 1) & 1);
+        mbar_expect_tx(FULL(s), 2 * TILE_BYTES);
+#pragma unroll
+        for (int h = 0; h < BK / 64; h++) {
+          tma_box(ks + s * TILE_BYTES + h * BOX_BYTES, &map, ck, it * BK + 64 * h, b, FULL(s));
+          tma_box(vs + s * TILE_BYTES + h * BOX_BYTES, &map, cv, it * BK + 64 * h, b, FULL(s));
+        }
+      }
+    }
+    return;
+  }
+
+  // a consumer warpgroup
+  const int wg = warp >> 2, tid = threadIdx.x & 127, g = lane >> 2, t4 = lane & 3;
+  const int r0 = q0 + wg * 64 + (warp & 3) * 16 + g, r1 = r0 + 8;
+  const unsigned qa = qs + wg * BOX_BYTES;
+  Rows r;
+#pragma unroll
+  for (int i = 0; i < HEAD_DIM / 2; i++) r.o[i] = 0.f;
+  r.m0 = r.m1 = __int_as_float(0xff800000);
+  r.l0 = r.l1 = 0.f;
+  unsigned p[BK / 16][4];
+  mbar_wait(qFull, 0);
+#define KB(it) (ks + ((it) % STAGES) * TILE_BYTES)
+#define VB(it) (vs + ((it) % STAGES) * TILE_BYTES)
+
+#if PIPE
+  // FlashAttention-3's intra-warpgroup overlap: the next tile's scores run on the tensor cores
+  // while this tile's softmax runs on the other pipes. Two score arrays, the loop unrolled by two
+  // so that each stays in registers.
+  float sa[BK / 2], sb[BK / 2];
+  mbar_wait(FULL(0), 0);
+  issue_scores(sa, qa, KB(0));
+  wgmma_wait_all();
+  registers_ready<BK / 2>(sa);
+  auto step = [&](float* cur, float* next, int it) {
+    if (it + 1 < tiles) {
+      mbar_wait(FULL((it + 1) % STAGES), ((it + 1) / STAGES) & 1);
+      issue_scores(next, qa, KB(it + 1));
+      registers_ready<BK / 2>(next);
+    }
+    if ((it + 1) * BK > L) mask_tail(cur, it * BK, L, VB(it), t4, tid, wg);
+    softmax(cur, p, r, scaleLog2);
+    issue_pv(r, p, VB(it));
+    wgmma_wait_all();
+    registers_ready<BK / 2>(next);
+    registers_ready<HEAD_DIM / 2>(r.o);
+    mbar_arrive(EMPTY(it % STAGES));
+  };
+  for (int it = 0; it < tiles; it += 2) {
+    step(sa, sb, it);
+    if (it + 1 < tiles) step(sb, sa, it + 1);
+  }
+#else
+  for (int it = 0; it < tiles; it++) {
+    float sc[BK / 2];
+    mbar_wait(FULL(it % STAGES), (it / STAGES) & 1);
+    issue_scores(sc, qa, KB(it));
+    wgmma_wait_all();
+    registers_ready<BK / 2>(sc);
+    if ((it + 1) * BK > L) mask_tail(sc, it * BK, L, VB(it), t4, tid, wg);
+    softmax(sc, p, r, scaleLog2);
+    issue_pv(r, p, VB(it));
+    wgmma_wait_all();
+    registers_ready<HEAD_DIM / 2>(r.o);
+    mbar_arrive(EMPTY(it % STAGES));
+  }
+#endif
+
+  float l0 = r.l0, l1 = r.l1;
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+  const float inv0 = 1.f / l0, inv1 = 1.f / l1;
+#pragma unroll
+  for (int j = 0; j < HEAD_DIM / 8; j++) {
+    const int c = j * 8 + 2 * t4;
+    if (r0 < T) *(unsigned*)(O + (size_t)r0 * H + c) = r0 < L ? pack2(r.o[4 * j] * inv0, r.o[4 * j + 1] * inv0) : 0u;
+    if (r1 < T) *(unsigned*)(O + (size_t)r1 * H + c) = r1 < L ? pack2(r.o[4 * j + 2] * inv1, r.o[4 * j + 3] * inv1) : 0u;
+  }
+}

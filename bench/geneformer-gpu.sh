@@ -34,7 +34,11 @@ for run in cold warm; do
     ++init_kwargs_geneformer.gene_median_file="$GF/gene_median_dictionary_v2standin.pkl" > "$E/$run.log" 2>&1 || { cat "$E/$run.log"; exit 1; }
   t1=$(date +%s.%N)
   echo "e2e $run: wall $(python3 -c "print(f'{$t1 - $t0:.1f}')") s; $(grep -o 'phases: .*' "$E/$run.log")"
+  [ -n "${OUT:-}" ] && cp "$E/$run.log" "$OUT/e2e-$run.log"
 done
+# the same file with gs alone (no GPU): the output store's time when nothing else runs
+rm -rf "$E/gs.zarr"
+node bin/scembed.js embed --input "$W/pbmc20k.h5ad" --output "$E/gs.zarr" --methods gs 2>&1 | grep -o 'phases: .*' | sed 's/^/e2e gs only: /'
 tokens=$(ls "$E"/.scembed-cache/*.tokens)
 python3 -c "import numpy as np,sys; raw=open(sys.argv[1],'rb').read(); n=int(np.frombuffer(raw,np.uint32,1,8)[0]); L=np.frombuffer(raw,np.int32,n,24); print(f'e2e file: {n} cells, mean {L.mean():.0f} tokens, max {L.max()}')" "$tokens"
 python3 bench/geneformer_hf.py run "$W/models/V2-104M" "$tokens" cls 256 "$W/hf-e2e.json" - | sed 's/^/e2e HF forward only, /'

@@ -13,7 +13,7 @@ import { AnnDataReader } from "../src/anndata/anndata-reader.ts";
 import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
 import type { CudaDevice } from "../src/gpu/cuda-device.ts";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
-import { useSm90Attention } from "../src/gpu/attention-sm90.ts";
+import { SM90_VARIANTS, useSm90Attention, variantName } from "../src/gpu/attention-sm90.ts";
 import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { bertForward, loadBert } from "../src/models/bert.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
@@ -133,10 +133,10 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   compare("firstTokenPool", gpu.download(fg), cpu.download(fc), 1e-6);
 });
 
-/** the attention kernels for heads of 64: the Hopper one (wgmma + TMA) where it runs, and the mma.sync one */
+/** the attention kernels for heads of 64: the Hopper one (wgmma + TMA) in each variant where it runs, and mma.sync */
 const kernelsFor64 = () => {
   const hopper = !skip && useSm90Attention(gpu.driver, 64, {});
-  return [...(hopper ? ["wgmma+TMA (sm_90a)"] : []), "mma.sync"];
+  return [...(hopper ? SM90_VARIANTS.map((v) => `wgmma+TMA ${variantName(v)}`) : []), "mma.sync"];
 };
 
 test("attention for heads of 64 equals the CPU reference at lengths 4096, 1 and ones ending mid-tile, on each kernel", {
@@ -155,10 +155,14 @@ test("attention for heads of 64 equals the CPU reference at lengths 4096, 1 and 
   const cls = cpu.alloc([B, T, H]);
   cpu.attention(qc, lengths, heads, cls, 1);
   const wantedCls = cpu.download(cls);
-  const saved = process.env["SCEMBED_ATTENTION"];
+  const saved = {
+    SCEMBED_ATTENTION: process.env["SCEMBED_ATTENTION"],
+    SCEMBED_ATTENTION_SM90: process.env["SCEMBED_ATTENTION_SM90"],
+  };
   try {
     for (const kernel of kernelsFor64()) {
       process.env["SCEMBED_ATTENTION"] = kernel === "mma.sync" ? "mma" : "";
+      process.env["SCEMBED_ATTENTION_SM90"] = kernel.startsWith("wgmma") ? kernel.split(" ")[1] : "";
       const og = poisoned(gpu, [B, T, H]);
       gpu.attention(qg, lengths, heads, og);
       const got = gpu.download(og);
@@ -185,8 +189,10 @@ test("attention for heads of 64 equals the CPU reference at lengths 4096, 1 and 
       gpu.free(first);
     }
   } finally {
-    if (saved === undefined) delete process.env["SCEMBED_ATTENTION"];
-    else process.env["SCEMBED_ATTENTION"] = saved;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 });
 

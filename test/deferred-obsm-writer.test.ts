@@ -31,7 +31,10 @@ async function setup(t: { after(fn: () => void): void }) {
 /** a promise and the function that settles it */
 function gate(): { promise: Promise<void>; open: () => void; fail: (e: Error) => void } {
   let open!: () => void, fail!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => ((open = res), (fail = rej)));
+  const promise = new Promise<void>((res, rej) => {
+    open = res;
+    fail = rej;
+  });
   promise.catch(() => {});
   return { promise, open, fail };
 }

@@ -15,7 +15,10 @@ nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv,nohe
 status=0
 # the attention kernels alone first: a kernel that hangs or faults is stopped here, in its own process
 if [[ "$1" == attention || "$1" == all ]]; then
-  timeout 120 node dist/bench/attention-variants.js 2>&1 | tee "$OUT/attention.log" || echo "attention variants: exit $?"
+  timeout 150 node dist/bench/attention-variants.js 2>&1 | tee "$OUT/attention.log" || echo "attention variants: exit $?"
+  # SCEMBED_PICK_FASTEST=1: the tests and the benchmark run with the fastest Hopper variant
+  fastest=$(sed -n 's/^fastest sm90 variant: //p' "$OUT/attention.log")
+  if [[ -n "$fastest" && "${SCEMBED_PICK_FASTEST:-}" == 1 ]]; then export SCEMBED_ATTENTION_SM90=$fastest; echo "SCEMBED_ATTENTION_SM90=$fastest"; fi
 fi
 if [[ "$1" == tests || "$1" == all ]]; then
   timeout 300 node --test --test-concurrency=1 dist/test/cuda-device.test.js 2>&1 | tee "$OUT/tests.log" | grep -E "^# (tests|pass|fail|skipped)|^not ok|# SKIP" || true

@@ -18,6 +18,27 @@ export interface Sm90Variant {
 /** the fastest on an H200 (bench/attention-variants.ts, 2026-12-02): 64-key tiles, two blocks an SM
  * (378 TFLOP/s on V2-like batches; 128-key tiles, one block an SM: 309; mma.sync: 228) */
 export const SM90_DEFAULT: Sm90Variant = { BK: 64, STAGES: 2, MINB: 2, PIPE: 0 };
+/** the variants the CUDA tests check against the CPU reference: the default and those worth measuring */
+export const SM90_VARIANTS: Sm90Variant[] = [
+  SM90_DEFAULT,
+  { BK: 128, STAGES: 2, MINB: 1, PIPE: 0 },
+  { BK: 64, STAGES: 3, MINB: 2, PIPE: 0 },
+  { BK: 64, STAGES: 2, MINB: 2, PIPE: 1 },
+  { BK: 64, STAGES: 3, MINB: 2, PIPE: 1 },
+  { BK: 64, STAGES: 3, MINB: 1, PIPE: 1 },
+  { BK: 128, STAGES: 2, MINB: 1, PIPE: 1 },
+];
+
+/** SCEMBED_ATTENTION_SM90="BK,STAGES,MINB,PIPE" picks another of SM90_VARIANTS (for benchmarks) */
+export function sm90Variant(env = process.env): Sm90Variant {
+  const named = env["SCEMBED_ATTENTION_SM90"];
+  if (!named) return SM90_DEFAULT;
+  const v = SM90_VARIANTS.find((x) => variantName(x) === named);
+  if (!v) throw new Error(`SCEMBED_ATTENTION_SM90=${named} is none of ${SM90_VARIANTS.map(variantName).join(" | ")}`);
+  return v;
+}
+
+export const variantName = (v: Sm90Variant) => `${v.BK},${v.STAGES},${v.MINB},${v.PIPE}`;
 const HEAD_DIM = 64;
 const BQ = 128;
 const THREADS = 288;
@@ -47,7 +68,7 @@ export function launchSm90Attention(
     heads: number;
     queries: number;
   },
-  variant: Sm90Variant = SM90_DEFAULT,
+  variant: Sm90Variant = sm90Variant(),
 ): void {
   const { qkv, lengths, out, B, T, H, heads, queries } = args;
   const fn = kernels.get("attention-sm90.cu", "attention_sm90", { ...variant }, "sm_90a");

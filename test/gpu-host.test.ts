@@ -44,14 +44,14 @@ test("token batches: longest first, padded size within the budget, every non-emp
   assert.ok(tokenBatches(lengths, 1e9, 16).every((b) => b.length <= 16));
 });
 
-test("an out-of-memory batch is split in halves and retried; other errors and one-cell batches throw", () => {
+test("an out-of-memory batch is split in halves and retried; other errors and one-cell batches throw", async () => {
   const oom = () => new CudaError("cuMemAlloc_v2", 2, "CUDA_ERROR_OUT_OF_MEMORY");
   const isOom = (e: unknown) => e instanceof CudaError && e.outOfMemory;
   const done: number[][] = [],
     splits: number[] = [];
   const limit = 5; // the "device" holds at most 5 cells
   const rows = Array.from({ length: 23 }, (_, i) => i);
-  runSplittingOnOom(
+  await runSplittingOnOom(
     [rows.slice(0, 20), rows.slice(20)],
     (b) => {
       if (b.length > limit) throw oom();
@@ -62,7 +62,7 @@ test("an out-of-memory batch is split in halves and retried; other errors and on
   );
   assert.deepEqual(done.flat(), rows, "every cell once, in order");
   assert.deepEqual(splits, [20, 10, 10], "20 → 10 + 10, each 10 → 5 + 5; the last 3 fit at once");
-  assert.throws(
+  await assert.rejects(
     () =>
       runSplittingOnOom(
         [[1]],
@@ -74,7 +74,7 @@ test("an out-of-memory batch is split in halves and retried; other errors and on
       ),
     /OUT_OF_MEMORY/,
   );
-  assert.throws(
+  await assert.rejects(
     () =>
       runSplittingOnOom(
         [[1, 2]],

@@ -92,6 +92,10 @@ export class CudaDevice implements Device {
     this.driver.download(out, (x as CudaTensor).ptr);
     return fromBf16(out);
   }
+  /** the queued work's end, polled: the event loop (the output store's creation) runs meanwhile */
+  settle(): Promise<void> {
+    return this.driver.settle();
+  }
   alloc(shape: number[]): DTensor {
     return this.tensor(shape);
   }

@@ -15,6 +15,8 @@ const MAX_ARGS = 32;
 /** room for arguments passed by value, each at a 64-byte-aligned offset */
 const BYTE_ARGS = 1024;
 const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+const CU_EVENT_DISABLE_TIMING = 2;
+const CUDA_ERROR_NOT_READY = 600;
 const CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9;
 const CU_TENSOR_MAP_SWIZZLE_128B = 3;
 const CU_TENSOR_MAP_L2_PROMOTION_128B = 2;
@@ -76,6 +78,7 @@ export class CudaDriver {
       cuEventSynchronize: "int cuEventSynchronize(void *event)",
       cuEventElapsedTime: "int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)",
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
+      cuEventQuery: "int cuEventQuery(void *event)",
       cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
       cuTensorMapEncodeTiled:
         "int cuTensorMapEncodeTiled(_Out_ uint8_t *map, int dtype, uint32_t rank, uint64_t address, const uint64_t *dims, const uint64_t *strides, const uint32_t *box, const uint32_t *elementStrides, int interleave, int swizzle, int l2Promotion, int oobFill)",
@@ -227,6 +230,22 @@ export class CudaDriver {
       ),
     );
     return map;
+  }
+
+  /** resolves once the work queued on the stream so far has run; the event loop runs between polls */
+  async settle(): Promise<void> {
+    const done = checkOut("cuEventCreate", (o) => this.fn["cuEventCreate"]!(o, CU_EVENT_DISABLE_TIMING));
+    try {
+      check("cuEventRecord", this.fn["cuEventRecord"]!(done, this.stream));
+      for (;;) {
+        const status = this.fn["cuEventQuery"]!(done);
+        if (status === 0) return;
+        if (status !== CUDA_ERROR_NOT_READY) check("cuEventQuery", status);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      check("cuEventDestroy_v2", this.fn["cuEventDestroy"]!(done));
+    }
   }
 
   /** milliseconds the stream spends on `work` (events around it) */

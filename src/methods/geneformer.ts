@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { CudaError, InputError } from "../errors.ts";
-import { bertForward, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
+import { bertForwardAsync, loadBert, type BertModel, type Pooling } from "../models/bert.ts";
 import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { FastCpuDevice } from "../models/fast-cpu-device.ts";
 import { loadDictionaries, SHIPPED, type GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
@@ -185,11 +185,11 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
       let budget = onCpu ? Math.min(o.token_budget, CPU_TOKEN_BUDGET) : o.token_budget;
       const special = v.rules.specialTokens;
       const m = model;
-      const forward = (rows: number[], ids: Int32Array, offsets: Int32Array | number[], out: Float32Array) => {
+      const forward = async (rows: number[], ids: Int32Array, offsets: Int32Array | number[], out: Float32Array) => {
         const { ids: batch, lengths, T } = paddedBatch(rows, ids, offsets, m.config.pad_token_id ?? 0);
         const from = Int32Array.from(rows, () => (special ? 1 : 0));
         const to = Int32Array.from(lengths, (n) => (special ? n - 1 : n));
-        const [pooled] = bertForward(m, {
+        const [pooled] = await bertForwardAsync(m, {
           ids: batch,
           lengths,
           B: rows.length,
@@ -212,7 +212,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
           // runs (a CPU block takes minutes: timers and SIGTERM are heard between its batches)
           for (const batch of tokenBatches(lengths, budget)) {
             ctx.signal?.throwIfAborted();
-            runSplittingOnOom(
+            await runSplittingOnOom(
               [batch],
               (rows) => forward(rows, ids, offsets, out),
               (e) => e instanceof CudaError && e.outOfMemory,

@@ -22,17 +22,17 @@ export function tokenBatches(lengths: ArrayLike<number>, budget: number, maxCell
  * in two halves, run next (`onSplit` hears of it, to shrink later batches too). A one-cell batch
  * that still fails rethrows.
  */
-export function runSplittingOnOom(
+export async function runSplittingOnOom(
   batches: number[][],
-  forward: (rows: number[]) => void,
+  forward: (rows: number[]) => void | Promise<void>,
   isOom: (e: unknown) => boolean,
   onSplit: (rows: number[]) => void,
-): void {
+): Promise<void> {
   const queue = [...batches];
   while (queue.length > 0) {
     const rows = queue.shift()!;
     try {
-      forward(rows);
+      await forward(rows);
     } catch (e) {
       if (!isOom(e) || rows.length === 1) throw e;
       onSplit(rows);

@@ -150,12 +150,51 @@ function activationOf(name: string): Activation {
 
 /** Returns one B × H float32 array per requested pooling. */
 export function bertForward(model: BertModel, req: ForwardRequest): Float32Array[] {
+  return enqueueForward(model, req).take();
+}
+
+/**
+ * The same, with the event loop free while the device computes (a CUDA device: its queue is
+ * polled, not waited on), so that the output store's creation and other I/O go on meanwhile.
+ */
+export async function bertForwardAsync(model: BertModel, req: ForwardRequest): Promise<Float32Array[]> {
+  const pending = enqueueForward(model, req);
+  try {
+    await model.device.settle?.();
+  } catch (err) {
+    pending.release();
+    throw err;
+  }
+  return pending.take();
+}
+
+interface PendingForward {
+  /** downloads the pooled outputs (waiting for the device) and frees the batch's tensors */
+  take(): Float32Array[];
+  release(): void;
+}
+
+/** Queues one batch on the device; the outputs are read by `take`. */
+function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
   const { device: dev, config: c } = model;
   const { B, T } = req;
   const H = c.hidden_size,
     F = c.intermediate_size;
   const act = activationOf(c.hidden_act);
   const temps: DTensor[] = [];
+  const release = () => {
+    for (const x of temps) dev.free(x);
+  };
+  const later = (read: () => Float32Array[]): PendingForward => ({
+    take: () => {
+      try {
+        return read();
+      } finally {
+        release();
+      }
+    },
+    release,
+  });
   const alloc = (shape: number[]) => {
     const x = dev.alloc(shape);
     temps.push(x);
@@ -203,16 +242,20 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
       dev.linear(mid0, L.inter[0], L.inter[1], inter0, act);
       dev.linear(inter0, L.out[0], L.out[1], proj0);
       dev.layerNorm(proj0, mid0, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
-      const cls = Float32Array.from(dev.download(out0));
-      return req.pools.map(() => cls);
+      return later(() => {
+        const cls = Float32Array.from(dev.download(out0));
+        return req.pools.map(() => cls);
+      });
     }
-    return req.pools.map((p) => {
-      const pooled = alloc([B, H]);
-      if (p.kind === "cls") dev.firstTokenPool(h, pooled);
-      else dev.meanPool(h, p.from ?? new Int32Array(B), p.to ?? req.lengths, pooled);
-      return Float32Array.from(dev.download(pooled));
+    const pooled = req.pools.map((p) => {
+      const out = alloc([B, H]);
+      if (p.kind === "cls") dev.firstTokenPool(h, out);
+      else dev.meanPool(h, p.from ?? new Int32Array(B), p.to ?? req.lengths, out);
+      return out;
     });
-  } finally {
-    for (const x of temps) dev.free(x);
+    return later(() => pooled.map((x) => Float32Array.from(dev.download(x))));
+  } catch (err) {
+    release();
+    throw err;
   }
 }

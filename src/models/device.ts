@@ -13,6 +13,8 @@ export interface Device {
   readonly name: string;
   upload(data: Float32Array, shape: number[]): DTensor;
   download(t: DTensor): Float32Array;
+  /** resolves once the work queued so far has run, the event loop free meanwhile (devices that queue) */
+  settle?(): Promise<void>;
   alloc(shape: number[]): DTensor;
   free(t: DTensor): void;
   /** gives cached device memory back (after an out-of-memory error); optional */

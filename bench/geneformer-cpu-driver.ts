@@ -6,7 +6,8 @@
  * {"seconds", "cells", "gemm"} as JSON on stdout.
  *   node dist/bench/geneformer-cpu-driver.js MODEL_DIR TOKENS_PREFIX cls|mean SPECIAL(0|1) OUT.npy
  */
-import { bertForward, loadBert, type Pooling } from "../src/models/bert.ts";
+import { loadBert } from "../src/models/bert.ts";
+import { bertForward, type Pooling } from "../src/models/bert-forward.ts";
 import { FastCpuDevice } from "../src/models/fast-cpu-device.ts";
 import { CPU_TOKEN_BUDGET } from "../src/methods/geneformer.ts";
 import { paddedBatch, tokenBatches } from "../src/methods/token-batches.ts";

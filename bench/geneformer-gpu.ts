@@ -10,7 +10,8 @@
 import { readFileSync } from "node:fs";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
 import { paddedBatch, tokenBatches } from "../src/methods/token-batches.ts";
-import { bertForward, loadBert, type Pooling } from "../src/models/bert.ts";
+import { loadBert } from "../src/models/bert.ts";
+import { bertForward, type Pooling } from "../src/models/bert-forward.ts";
 import { rowCosines } from "../test/helpers/cosine.ts";
 import { readNpy } from "../test/helpers/npy.ts";
 

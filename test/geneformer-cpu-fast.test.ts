@@ -8,7 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { bertForward, loadBert, type ForwardRequest, type Pooling } from "../src/models/bert.ts";
+import { loadBert } from "../src/models/bert.ts";
+import { bertForward, type ForwardRequest, type Pooling } from "../src/models/bert-forward.ts";
 import { softmaxRows } from "../src/models/cpu-attention.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
 import { FastCpuDevice } from "../src/models/fast-cpu-device.ts";

@@ -7,7 +7,8 @@
  */
 import { test } from "node:test";
 import { join } from "node:path";
-import { bertForward, loadBert } from "../src/models/bert.ts";
+import { loadBert } from "../src/models/bert.ts";
+import { bertForward } from "../src/models/bert-forward.ts";
 import { cpuDevice } from "../src/models/cpu-device.ts";
 import type { Device } from "../src/models/device.ts";
 import { FastCpuDevice } from "../src/models/fast-cpu-device.ts";

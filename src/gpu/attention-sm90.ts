@@ -6,6 +6,7 @@
  */
 import type { CudaDriver, DevicePtr } from "./driver.ts";
 import type { KernelSet } from "./kernels.ts";
+import { tensorMap } from "./tensor-map.ts";
 
 /** compile-time shape of the kernel: keys a tile, shared-memory stages, blocks an SM (a launch
  * bound), and PIPE 1: the next tile's scores issued before this tile's softmax */
@@ -75,7 +76,7 @@ export function launchSm90Attention(
   const fn = kernels.get("attention-sm90.cu", "attention_sm90", { ...variant }, "sm_90a");
   const smem = sharedBytes(variant);
   driver.allowSharedMemory(fn, smem);
-  const map = driver.tensorMap({
+  const map = tensorMap(driver.lib, {
     address: qkv,
     dims: [3 * H, T, B],
     strides: [3 * H * 2, T * 3 * H * 2],

@@ -17,17 +17,6 @@ const BYTE_ARGS = 1024;
 const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 const CU_EVENT_DISABLE_TIMING = 2;
 const CUDA_ERROR_NOT_READY = 600;
-const CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9;
-const CU_TENSOR_MAP_SWIZZLE_128B = 3;
-const CU_TENSOR_MAP_L2_PROMOTION_128B = 2;
-
-/** a bf16 tensor in global memory as the TMA sees it: dims innermost first, strides in bytes */
-export interface TensorMapSpec {
-  address: DevicePtr;
-  dims: number[];
-  strides: number[];
-  box: number[];
-}
 
 export interface DeviceInfo {
   ordinal: number;
@@ -51,7 +40,11 @@ export class CudaDriver {
   private readonly byteArgs: Uint8Array;
   private readonly byteArgsAddress: bigint;
 
-  constructor(lib: IKoffiLib, ordinal = 0) {
+  constructor(
+    /** the driver library (tensor-map.ts declares its own functions on it) */
+    readonly lib: IKoffiLib,
+    ordinal = 0,
+  ) {
     const k = loadKoffi();
     const decl: Record<string, string> = {
       cuInit: "int cuInit(unsigned int flags)",
@@ -80,8 +73,6 @@ export class CudaDriver {
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
       cuEventQuery: "int cuEventQuery(void *event)",
       cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
-      cuTensorMapEncodeTiled:
-        "int cuTensorMapEncodeTiled(_Out_ uint8_t *map, int dtype, uint32_t rank, uint64_t address, const uint64_t *dims, const uint64_t *strides, const uint32_t *box, const uint32_t *elementStrides, int interleave, int swizzle, int l2Promotion, int oobFill)",
     };
     this.fn = Object.fromEntries(
       Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]),
@@ -207,29 +198,6 @@ export class CudaDriver {
       "cuFuncSetAttribute",
       this.fn["cuFuncSetAttribute"]!(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
     );
-  }
-
-  /** a TMA tensor map (128 bytes, passed to a kernel by value) over a bf16 tensor, 128-byte swizzled boxes */
-  tensorMap(spec: TensorMapSpec): Uint8Array {
-    const map = Buffer.alloc(128);
-    check(
-      "cuTensorMapEncodeTiled",
-      this.fn["cuTensorMapEncodeTiled"]!(
-        map,
-        CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
-        spec.dims.length,
-        spec.address,
-        BigUint64Array.from(spec.dims, BigInt),
-        BigUint64Array.from(spec.strides, BigInt),
-        Uint32Array.from(spec.box),
-        Uint32Array.from(spec.box, () => 1),
-        0,
-        CU_TENSOR_MAP_SWIZZLE_128B,
-        CU_TENSOR_MAP_L2_PROMOTION_128B,
-        0,
-      ),
-    );
-    return map;
   }
 
   /** resolves once the work queued on the stream so far has run; the event loop runs between polls */

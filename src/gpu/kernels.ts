@@ -1,7 +1,8 @@
 /**
  * Our CUDA kernels: one readable .cu file per op under src/gpu/kernels/, each prefixed with
  * common.cuh, compiled by NVRTC for the device's architecture (cached on disk) and loaded as a
- * module. Variants (the attention head width) are compile-time defines. A kernel that uses an
+ * module. A kernel file's `#include "x.cuh"` lines are replaced by those headers (from the same
+ * folder) before compiling. Variants (the attention head width) are compile-time defines. A kernel that uses an
  * architecture's own instructions (wgmma: sm_90a) names that target; the others get sm_XY.
  */
 import { readFileSync } from "node:fs";
@@ -26,7 +27,7 @@ export class KernelSet {
     let m = this.modules.get(key);
     if (!m) {
       const [major, minor] = this.driver.info.computeCapability;
-      const source = `${this.prelude}\n${readFileSync(packagePath("src/gpu/kernels", file), "utf8")}`;
+      const source = `${this.prelude}\n${withIncludes(file)}`;
       const options = [
         `--gpu-architecture=${target ?? `sm_${major}${minor}`}`,
         "--std=c++17",
@@ -45,4 +46,10 @@ export class KernelSet {
     if (!f) this.functions.set(key, (f = this.driver.getFunction(this.module(file, defines, target), name)));
     return f;
   }
+}
+
+/** the kernel file's text with each `#include "<header>.cuh"` replaced by that header's text */
+function withIncludes(file: string): string {
+  const read = (name: string) => readFileSync(packagePath("src/gpu/kernels", name), "utf8");
+  return read(file).replace(/^#include "([\w.-]+\.cuh)"$/gm, (_, header: string) => read(header));
 }

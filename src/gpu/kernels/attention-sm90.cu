@@ -123,13 +123,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
   const int b = blockIdx.z, head = blockIdx.y, q0 = blockIdx.x * BQ;
   const int L = lengths[b];
   bf16* O = out + (size_t)b * T * H + head * HEAD_DIM;
-  if (q0 >= L) {
-    for (int i = threadIdx.x; i < BQ * (HEAD_DIM / 2); i += THREADS) {
-      const int r = q0 + i / (HEAD_DIM / 2), c = (i % (HEAD_DIM / 2)) * 2;
-      if (r < T) *(unsigned*)(O + (size_t)r * H + c) = 0u;
-    }
-    return;
-  }
+  if (q0 >= L) return zero_rows(O, q0, BQ, HEAD_DIM, T, H, THREADS);
   const unsigned base = (smem_addr(dynamic_smem) + SWIZZLE_GROUP - 1) & ~(SWIZZLE_GROUP - 1);
   const unsigned qs = base, ks = qs + 2 * BOX_BYTES, vs = ks + STAGES * TILE_BYTES, bars = vs + STAGES * TILE_BYTES;
   const unsigned qFull = bars;

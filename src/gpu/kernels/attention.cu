@@ -56,13 +56,7 @@ extern "C" __global__ void __launch_bounds__(THREADS) attention(const bf16* qkv,
   const bf16* V = Q + 2 * H;
   bf16* O = out + (size_t)b * T * H + head * HEAD_DIM;
 
-  if (q0 >= L) {
-    for (int i = threadIdx.x; i < BQ * (HEAD_DIM / 2); i += THREADS) {
-      const int r = q0 + i / (HEAD_DIM / 2), c = (i % (HEAD_DIM / 2)) * 2;
-      if (r < T) *(unsigned*)(O + (size_t)r * H + c) = 0u;
-    }
-    return;
-  }
+  if (q0 >= L) return zero_rows(O, q0, BQ, HEAD_DIM, T, H, THREADS);
 
   const unsigned ks0 = smem(&Ks[0][0]), vs0 = smem(&Vs[0][0]);
   const unsigned stage = BK * LDK * 2;

@@ -19,3 +19,12 @@ __device__ __forceinline__ float lo2f(unsigned v) { return __uint_as_float(v << 
 __device__ __forceinline__ float hi2f(unsigned v) { return __uint_as_float(v & 0xffff0000u); }
 
 struct alignas(16) u4 { unsigned x, y, z, w; };
+
+// rows [r0, r0 + n) of one head's output (`width` values, rows H apart; rows ≥ T left alone) set
+// to zero by the block's `threads` threads: attention's rows past a cell's length
+__device__ __forceinline__ void zero_rows(bf16* O, int r0, int n, int width, int T, int H, int threads) {
+  for (int i = threadIdx.x; i < n * (width / 2); i += threads) {
+    const int r = r0 + i / (width / 2), c = (i % (width / 2)) * 2;
+    if (r < T) *(unsigned*)(O + (size_t)r * H + c) = 0u;
+  }
+}

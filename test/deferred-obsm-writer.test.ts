@@ -83,6 +83,21 @@ test("rows made before the store exists are held, then written as if written dir
   );
 });
 
+test("once the store exists, rows go to the obsm writer at once, none held", async (t) => {
+  const { input, output, begin } = await setup(t);
+  await ensureOutputStore(input, output);
+  const w = new DeferredObsmWriter(Promise.resolve(), begin, DIM, 1 << 30);
+  await new Promise((r) => setImmediate(r));
+  await produce(w, 0, 2 * BLOCK);
+  assert.ok(
+    readdirSync(join(output, "obsm")).some((n) => n.startsWith(".X_test.writing-")),
+    "the writer began with the first block (its temp array is there)",
+  );
+  await produce(w, 2 * BLOCK, N);
+  await w.commit();
+  assert.equal((await readBack(output)).length, N * DIM);
+});
+
 test("a method past its budget waits for the store, then goes on", async (t) => {
   const { input, output, begin } = await setup(t);
   const created = gate();

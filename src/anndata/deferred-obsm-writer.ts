@@ -1,8 +1,8 @@
 /**
  * An obsm writer whose store may not exist yet: while the output store is still being created
  * (an .h5ad converted, a zarr copied), the rows a method produces are held in memory, up to a
- * budget; once the store exists the real ObsmWriter begins, takes the held rows in order and
- * every later row directly. So a GPU forward pass runs during the store's creation instead of
+ * budget; at the first block after the store exists (at once when it existed already) the real
+ * ObsmWriter begins, takes the held rows in order and every later row directly. So a GPU forward pass runs during the store's creation instead of
  * after it. A method that produces more than the budget before the store exists waits for it.
  * Nothing is written anywhere before the store exists; the ObsmWriter keeps its atomicity.
  */
@@ -17,13 +17,21 @@ export class DeferredObsmWriter {
   private heldBytes = 0;
   private lent: Float32Array | undefined;
   private opening: Promise<ObsmWriter> | undefined;
+  private storeExists = false;
 
   constructor(
     private readonly storeReady: Promise<unknown>,
     private readonly begin: () => Promise<ObsmWriter>,
     private readonly dim: number,
     private readonly budgetBytes: number,
-  ) {}
+  ) {
+    storeReady.then(
+      () => {
+        this.storeExists = true;
+      },
+      () => {},
+    );
+  }
 
   /** the ObsmWriter, once the store exists and it has taken the held rows */
   private async open(): Promise<ObsmWriter> {
@@ -56,7 +64,7 @@ export class DeferredObsmWriter {
     this.held.push(this.lent.subarray(0, rows * this.dim));
     this.lent = undefined;
     this.heldBytes += rows * this.dim * 4;
-    if (this.heldBytes >= this.budgetBytes) await this.open();
+    if (this.storeExists || this.heldBytes >= this.budgetBytes) await this.open();
   }
 
   async commit(): Promise<void> {

@@ -44,6 +44,8 @@ export const variantName = (v: Sm90Variant) => `${v.BK},${v.STAGES},${v.MINB},${
 const HEAD_DIM = 64;
 const BQ = 128;
 const THREADS = 288;
+/** the compiled variants whose dynamic shared-memory limit is raised already (once each, not per launch) */
+const raised = new Set<unknown>();
 
 /** whether the Hopper kernel serves this device and head width (SCEMBED_ATTENTION=mma turns it off) */
 export function useSm90Attention(driver: CudaDriver, headDim: number, env = process.env): boolean {
@@ -75,7 +77,10 @@ export function launchSm90Attention(
   const { qkv, lengths, out, B, T, H, heads, queries } = args;
   const fn = kernels.get("attention-sm90.cu", "attention_sm90", { ...variant }, "sm_90a");
   const smem = sharedBytes(variant);
-  driver.allowSharedMemory(fn, smem);
+  if (!raised.has(fn)) {
+    driver.allowSharedMemory(fn, smem);
+    raised.add(fn);
+  }
   const map = tensorMap(driver.lib, {
     address: qkv,
     dims: [3 * H, T, B],

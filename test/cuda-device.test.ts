@@ -73,6 +73,13 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
     cpu.linear(xc, wc, bc, oc, act);
     compare(`linear ${act ?? "plain"}`, gpu.download(og), cpu.download(oc));
   }
+  // the residual summed in the GEMM's epilogue (β = 1)
+  const [rg0, rc0] = both([3, 100, 160], 3);
+  const og = poisoned(gpu, [3, 100, 160]),
+    oc = cpu.alloc([3, 100, 160]);
+  gpu.linear(xg, wg, bg, og, undefined, rg0);
+  cpu.linear(xc, wc, bc, oc, undefined, rc0);
+  compare("linear + residual", gpu.download(og), cpu.download(oc));
   // LayerNorm with and without the residual, at the widths of V2 (768), V1 (256) and one that is neither
   for (const width of [768, 256, 200]) {
     const [ag, ac] = both([37, width], 3);
@@ -87,16 +94,18 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
       compare(`layerNorm${withResidual ? " + residual" : ""}, width ${width}`, gpu.download(og), cpu.download(oc));
     }
   }
-  // embeddings
-  const [wordG, wordC] = both([50, 64]),
-    [posG, posC] = both([70, 64]),
-    [tyG, tyC] = both([64]);
-  const ids = Int32Array.from({ length: 3 * 70 }, () => Math.floor((rand() + 1) * 24.99));
-  const eg = poisoned(gpu, [3, 70, 64]),
-    ec = cpu.alloc([3, 70, 64]);
-  gpu.embed(ids, 3, 70, wordG, posG, tyG, eg);
-  cpu.embed(ids, 3, 70, wordC, posC, tyC, ec);
-  compare("embed", gpu.download(eg), cpu.download(ec));
+  // embeddings: 16-byte lanes (widths of 8s), the plain kernel for others
+  for (const width of [64, 256, 60]) {
+    const [wordG, wordC] = both([50, width]),
+      [posG, posC] = both([70, width]),
+      [tyG, tyC] = both([width]);
+    const ids = Int32Array.from({ length: 3 * 70 }, () => Math.floor((rand() + 1) * 24.99));
+    const eg = poisoned(gpu, [3, 70, width]),
+      ec = cpu.alloc([3, 70, width]);
+    gpu.embed(ids, 3, 70, wordG, posG, tyG, eg);
+    cpu.embed(ids, 3, 70, wordC, posC, tyC, ec);
+    compare(`embed, width ${width}`, gpu.download(eg), cpu.download(ec));
+  }
   // attention: head widths 64 and 16, lengths that end mid-tile, a one-token cell, padded rows zero
   for (const heads of [2, 8]) {
     const B = 3,
@@ -118,15 +127,24 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
           `attention: padded row ${b},${t} is zero (seed ${SEED})`,
         );
   }
-  // pooling
+  // pooling: row groups × 16-byte chunks (widths of 8s: V1's 256, V2's 768), the plain kernel for others;
+  // spans shorter and longer than the groups' four-row unrolling, and an empty one
+  for (const [T, width] of [
+    [30, 96],
+    [1100, 256],
+    [700, 768],
+    [40, 100],
+  ] as const) {
+    const [pg, pc] = both([5, T, width]);
+    const from = Int32Array.of(0, 1, 5, 0, 3),
+      to = Int32Array.of(T, T - 1, 6, 12, 3);
+    const mg = poisoned(gpu, [5, width]),
+      mc = cpu.alloc([5, width]);
+    gpu.meanPool(pg, from, to, mg);
+    cpu.meanPool(pc, from, to, mc);
+    compare(`meanPool, ${T} rows of ${width}`, gpu.download(mg), cpu.download(mc));
+  }
   const [hg, hc] = both([4, 30, 96]);
-  const from = Int32Array.of(0, 1, 5, 0),
-    to = Int32Array.of(30, 29, 6, 12);
-  const mg = poisoned(gpu, [4, 96]),
-    mc = cpu.alloc([4, 96]);
-  gpu.meanPool(hg, from, to, mg);
-  cpu.meanPool(hc, from, to, mc);
-  compare("meanPool", gpu.download(mg), cpu.download(mc));
   const fg = poisoned(gpu, [4, 96]),
     fc = cpu.alloc([4, 96]);
   gpu.firstTokenPool(hg, fg);

@@ -2,6 +2,7 @@
  * bf16 GEMMs with float32 accumulation through cuBLASLt, the bias (and ReLU) fused in the
  * epilogue. Row-major Y (N×out) = X (N×in) · Wᵀ + b is the column-major product
  * Yᵀ = op(W)ᵀ · Xᵀ with W in PyTorch's (out×in) layout: the "TN" form cuBLASLt is fastest at.
+ * A residual is summed in the same pass as C (β = 1), so the LayerNorm after it reads one tensor.
  * Descriptors and the chosen algorithm are cached per shape; plans evicted from the cache are destroyed.
  */
 import type { IKoffiLib } from "koffi";
@@ -138,7 +139,10 @@ export class CublasLt {
     if (p.desc) check("cublasLtMatmulDescDestroy", this.f["descDestroy"]!(p.desc));
   }
 
-  /** y (N×outF, bf16) = x (N×inF, bf16) · Wᵀ (W outF×inF, bf16) + bias (outF, bf16), optionally ReLU'd */
+  /**
+   * y (N×outF, bf16) = x (N×inF, bf16) · Wᵀ (W outF×inF, bf16) + bias (outF, bf16), optionally
+   * ReLU'd, or plus `residual` (N×outF, bf16, not y itself; not with ReLU)
+   */
   linear(
     x: DevicePtr,
     W: DevicePtr,
@@ -148,9 +152,12 @@ export class CublasLt {
     inF: number,
     outF: number,
     relu = false,
+    residual?: DevicePtr,
   ): void {
     const epilogue: Epilogue = bias === undefined ? "none" : relu ? "reluBias" : "bias";
     if (relu && bias === undefined) throw new Error("ReLU without bias is not fused");
+    if (residual !== undefined && (relu || residual === y))
+      throw new Error("a residual is summed only without ReLU, into another tensor");
     const p = this.plan(N, inF, outF, epilogue);
     if (bias !== undefined) {
       this.biasSlot[0] = bias;
@@ -166,8 +173,8 @@ export class CublasLt {
         p.a,
         x,
         p.b,
-        this.zero,
-        y,
+        residual === undefined ? this.zero : this.one,
+        residual ?? y,
         p.d,
         y,
         p.d,

@@ -111,12 +111,15 @@ export class CudaDevice implements Device {
     this.timed("embed", () => {
       const H = last(word);
       this.withInts(ids, (idPtr) => {
-        this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [
-          p(idPtr),
-          p(word),
-          p(pos),
-          p(type0),
-          p(out),
+        const args = [p(idPtr), p(word), p(pos), p(type0), p(out)];
+        if (H % 8 !== 0) {
+          const fn = this.kernels.get("embed.cu", "embed");
+          return this.driver.launch("embed", fn, [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [...args, i32(T), i32(H)]);
+        }
+        const blocks = Math.min(Math.ceil((B * T * H) / 8 / 256), 4096);
+        this.driver.launch("embed8", this.kernels.get("embed.cu", "embed8"), [blocks, 1, 1], [256, 1, 1], 0, [
+          ...args,
+          i32(B * T),
           i32(T),
           i32(H),
         ]);
@@ -147,8 +150,9 @@ export class CudaDevice implements Device {
     });
   }
 
-  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void {
-    this.timed(`linear ${W.shape[0]}×${last(x)}${act ? ` ${act}` : ""}`, () => {
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation, residual?: DTensor): void {
+    if (residual && act) throw new Error(`a residual after the ${act} activation is not supported`);
+    this.timed(`linear ${W.shape[0]}×${last(x)}${act ? ` ${act}` : ""}${residual ? " +residual" : ""}`, () => {
       const inF = last(x),
         outF = W.shape[0]!,
         N = cells(x) / inF;
@@ -161,6 +165,7 @@ export class CudaDevice implements Device {
         inF,
         outF,
         act === "relu",
+        residual && (residual as CudaTensor).ptr,
       );
       if (act === "gelu") {
         const n2 = cells(out) / 2;
@@ -217,10 +222,15 @@ export class CudaDevice implements Device {
   meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void {
     this.timed("pool", () => {
       const [B, T, H] = x.shape as [number, number, number];
-      const fn = this.kernels.get("pool.cu", "mean_pool");
+      // 16-byte loads by row groups × column chunks (pool.cu); the plain kernel for other widths
+      const chunks = H / 8;
+      const grouped = H % 8 === 0 && chunks <= 512;
+      const fn = this.kernels.get("pool.cu", grouped ? "mean_pool8" : "mean_pool");
+      const threads = grouped ? chunks * Math.floor(512 / chunks) : Math.min(256, H);
+      const shared = grouped ? (threads / chunks) * H * 4 : 0;
       this.withInts(from, (f) =>
         this.withInts(to, (e) =>
-          this.driver.launch("mean_pool", fn, [B, 1, 1], [Math.min(256, H), 1, 1], 0, [
+          this.driver.launch("mean_pool", fn, [B, 1, 1], [threads, 1, 1], shared, [
             p(x),
             p(f),
             p(e),

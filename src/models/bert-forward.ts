@@ -1,8 +1,8 @@
 /**
  * The BERT encoder's forward pass (Geneformer's architecture) as a flat sequence of named ops on a
  * Device: embeddings → LayerNorm → per layer [stacked q|k|v projection → attention → output dense
- * → LayerNorm(· + residual) → intermediate with activation → output dense → LayerNorm(· +
- * residual)] → pooling. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding
+ * with the residual summed in → LayerNorm → intermediate with activation → output dense with the
+ * residual → LayerNorm] → pooling. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding
  * output), so later layers cost nothing.
  */
 import { InputError } from "../errors.ts";
@@ -105,11 +105,11 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
       const L = model.layers[l]!;
       dev.linear(h, L.qkv[0], L.qkv[1], qkv);
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx);
-      dev.linear(ctx, L.attnOut[0], L.attnOut[1], proj);
-      dev.layerNorm(proj, h, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
+      dev.linear(ctx, L.attnOut[0], L.attnOut[1], proj, undefined, h);
+      dev.layerNorm(proj, undefined, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
       dev.linear(h1, L.inter[0], L.inter[1], inter, act);
-      dev.linear(inter, L.out[0], L.out[1], proj);
-      dev.layerNorm(proj, h1, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
+      dev.linear(inter, L.out[0], L.out[1], proj, undefined, h1);
+      dev.layerNorm(proj, undefined, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
     }
     if (clsOnly) {
       const L = model.layers[full]!;
@@ -124,11 +124,11 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx, 1);
       dev.firstTokenPool(ctx, ctx0);
       dev.firstTokenPool(h, h0);
-      dev.linear(ctx0, L.attnOut[0], L.attnOut[1], proj0);
-      dev.layerNorm(proj0, h0, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, mid0);
+      dev.linear(ctx0, L.attnOut[0], L.attnOut[1], proj0, undefined, h0);
+      dev.layerNorm(proj0, undefined, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, mid0);
       dev.linear(mid0, L.inter[0], L.inter[1], inter0, act);
-      dev.linear(inter0, L.out[0], L.out[1], proj0);
-      dev.layerNorm(proj0, mid0, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
+      dev.linear(inter0, L.out[0], L.out[1], proj0, undefined, mid0);
+      dev.layerNorm(proj0, undefined, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
       return later(() => {
         const cls = Float32Array.from(dev.download(out0));
         return req.pools.map(() => cls);

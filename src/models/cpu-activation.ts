@@ -30,3 +30,11 @@ export function biasActivation(out: Float32Array, bias: Float32Array, rows: numb
     }
   }
 }
+
+/** out += residual, element by element: a linear layer's residual sum (never after an activation) */
+export function addResidual(out: Float32Array, residual: Float32Array, act?: Activation): void {
+  if (act) throw new Error(`a residual after the ${act} activation is not supported`);
+  if (residual.length !== out.length)
+    throw new Error(`residual of ${residual.length} values for an output of ${out.length}`);
+  for (let i = 0; i < out.length; i++) out[i]! += residual[i]!;
+}

@@ -1,6 +1,7 @@
 /** The Device in plain TypeScript loops: the reference (and test oracle) for every op. */
 import type { Activation, Device, DTensor } from "./device.ts";
 import { erf } from "../numerics/erf.ts";
+import { addResidual } from "./cpu-activation.ts";
 
 class CpuTensor implements DTensor {
   constructor(
@@ -57,7 +58,7 @@ export function cpuDevice(): Device {
       }
     },
 
-    linear(x, W, bias, out, act?: Activation) {
+    linear(x, W, bias, out, act?: Activation, residual?: DTensor) {
       const n = rows(x),
         inF = last(x),
         outF = W.shape[0]!,
@@ -76,6 +77,7 @@ export function cpuDevice(): Device {
       }
       if (act === "relu") for (let i = 0; i < o.length; i++) o[i] = Math.max(0, o[i]!);
       else if (act === "gelu") for (let i = 0; i < o.length; i++) o[i] = 0.5 * o[i]! * (1 + erf(o[i]! / Math.SQRT2));
+      if (residual) addResidual(o, t(residual), act);
     },
 
     attention(qkv, lengths, heads, out, queries = Infinity) {

@@ -24,8 +24,11 @@ export interface Device {
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void;
   /** out = LayerNorm(x + residual) row-wise over the last dim (no residual: plain LayerNorm) */
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void;
-  /** out = act(x·Wᵀ + bias); x (N×in), W (out×in) as PyTorch stores Linear weights */
-  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void;
+  /**
+   * out = act(x·Wᵀ + bias) + residual; x (N×in), W (out×in) as PyTorch stores Linear weights,
+   * residual (N×out, not `out` itself) optional, only without an activation
+   */
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation, residual?: DTensor): void;
   /**
    * multi-head self-attention; qkv (B×T×3H) holds the query, key and value projections side by
    * side; keys at positions ≥ lengths[b] are masked, and rows ≥ lengths[b] of out are zero.

@@ -6,7 +6,7 @@
  * only, so the cores are OpenBLAS's threads (OPENBLAS_NUM_THREADS, or SCEMBED_CPU_THREADS)
  * plus this one between GEMMs, never both busy at once. cpu-device.ts stays its oracle.
  */
-import { biasActivation } from "./cpu-activation.ts";
+import { addResidual, biasActivation } from "./cpu-activation.ts";
 import { attentionForward } from "./cpu-attention.ts";
 import { cpuGemm } from "./cpu-gemm.ts";
 import { layerNormRows } from "./cpu-layernorm.ts";
@@ -93,12 +93,13 @@ export class FastCpuDevice implements Device {
     layerNormRows(t(x), residual && t(residual), t(gamma), t(beta), eps, rows(x), last(x), t(out));
   }
 
-  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation): void {
+  linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation, residual?: DTensor): void {
     const n = rows(x),
       inF = last(x),
       outF = W.shape[0]!;
     this.gemm(true, n, outF, inF, 1, t(x), inF, t(W), inF, 0, t(out), outF);
     biasActivation(t(out), t(bias), n, outF, act);
+    if (residual) addResidual(t(out), t(residual), act);
   }
 
   attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor, queries = Infinity): void {

@@ -2,8 +2,10 @@
  * Writes `obsm/<key>` (dense float32, n_obs × dim) atomically: rows stream into a hidden temp
  * array beside it; commit renames it into place and refreshes the consolidated metadata. A crash
  * at any moment leaves either no array or a complete one (plus a temp dir that the next writer
- * removes). The array has the store's zarr format: v2 one chunk per write block; v3 one shard per
- * write block, of inner chunks of at most 1024 rows.
+ * removes). The array has the store's zarr format: v2 chunks of at most 1024 rows, a write block
+ * a whole number of them; v3 one shard per write block, of inner chunks of at most 1024 rows. The
+ * chunks of a block are compressed at once (row-writer.ts), so the last block's write after the
+ * forward pass takes one chunk's time, not the block's.
  */
 import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,9 +31,10 @@ export function obsmChunkRows(chunkRows: number, dim: number, nObs: number): num
 const MAX_INNER_ROWS = 1024;
 
 /**
- * Shard and inner chunk rows for a v3 obsm array written in blocks of `chunkRows` rows. One block
- * is one shard; inner chunks must divide it: the largest divisor ≤ 1024 (when ≥ 128), else the
- * block itself. A single block (the whole array) is rounded up to whole inner chunks instead.
+ * Shard and inner chunk rows for a v3 obsm array written in blocks of `chunkRows` rows (a v2
+ * array's chunks are the inner chunks). One block is one shard; inner chunks must divide it: the
+ * largest divisor ≤ 1024 (when ≥ 128), else the block itself. A single block (the whole array) is
+ * rounded up to whole inner chunks instead.
  */
 export function obsmShardRows(chunkRows: number, nObs: number): { shardRows: number; innerRows: number } {
   if (chunkRows >= nObs) {
@@ -90,12 +93,11 @@ export class ObsmWriter {
       await removeAbandonedTemps(obsmDir, opts.key);
     });
     const tempDir = siblingTempPath(finalDir, "writing");
-    const geometry =
-      format === 3 ? obsmShardRows(opts.chunkRows, opts.nObs) : { shardRows: opts.chunkRows, innerRows: undefined };
+    const { shardRows, innerRows } = obsmShardRows(opts.chunkRows, opts.nObs);
     const array = await createRowWriter(format, tempDir, {
       shape: [opts.nObs, opts.dim],
-      chunkRows: geometry.shardRows,
-      innerRows: geometry.innerRows,
+      chunkRows: format === 3 ? shardRows : innerRows,
+      innerRows: format === 3 ? innerRows : undefined,
       dtype: "<f4",
       compressor: opts.compressor,
       attrs: { ...ARRAY_ENCODING },

@@ -141,7 +141,11 @@ export class ShardWriter {
 
   /** `inner`: the inner chunk's C-order number in the shard; `data`: exactly its elements. */
   async write(inner: number, data: ArrayData): Promise<void> {
-    const bytes = await this.codecs.encode(data);
+    await this.writeEncoded(inner, await this.codecs.encode(data));
+  }
+
+  /** The same with the chunk already encoded (by `codecs.encode`: chunks can be encoded at once, written in turn). */
+  async writeEncoded(inner: number, bytes: Uint8Array): Promise<void> {
     await this.fh.write(bytes, 0, bytes.byteLength, this.position);
     this.ranges[inner] = { offset: this.position, length: bytes.byteLength };
     this.position += bytes.byteLength;

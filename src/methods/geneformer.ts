@@ -14,7 +14,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { CudaError, InputError } from "../errors.ts";
-import { loadBert, type BertModel } from "../models/bert.ts";
+import { loadBertAsync, type BertModel } from "../models/bert.ts";
 import { bertForwardAsync, type Pooling } from "../models/bert-forward.ts";
 import { deviceChoice, selectDevice } from "../gpu/select-device.ts";
 import { FastCpuDevice } from "../models/fast-cpu-device.ts";
@@ -56,7 +56,8 @@ const VARIANTS: Record<string, Variant> = {
   },
 };
 
-const models = new Map<string, BertModel>();
+/** loaded models (their loads, while under way) by device and folder */
+const models = new Map<string, Promise<BertModel>>();
 
 /** tokens per CUDA batch: 64 cells of 2048 tokens, 24 of 4096 with padding; B×T×F activations of a few hundred MB */
 const DEFAULT_TOKEN_BUDGET = 131072;
@@ -124,13 +125,18 @@ async function loadModel(ctx: Context, v: Variant): Promise<BertModel> {
       fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
     });
   const o = ctx.options;
+  // the tokenizer's first reads go first: opening the GPU holds the main thread
+  await new Promise((resolve) => setImmediate(resolve));
   const device = await selectDevice(deviceChoice(o.device, `init_kwargs.device`), ctx.log, {
     attempts: o.gpu_retries,
     delaysS: o.gpu_retry_delays_s,
   });
-  let model = models.get(`${device.name}:${dir}`);
+  const key = `${device.name}:${dir}`;
+  let model = models.get(key);
   if (!model) {
-    models.set(`${device.name}:${dir}`, (model = loadBert(dir, device)));
+    models.set(key, (model = loadBertAsync(dir, device)));
+    model.catch(() => models.delete(key));
+    await model;
     if (device instanceof FastCpuDevice)
       ctx.log.warn(
         `${v.name}: running the transformer on the CPU (GEMMs: ${device.gemmSource}): expect seconds per cell for the V2 models; use a GPU node for real datasets`,

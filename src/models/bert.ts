@@ -4,10 +4,11 @@
  * sequence of named ops, is in bert-forward.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import type { Device, DTensor } from "./device.ts";
-import { readSafetensors } from "./safetensors.ts";
+import { parseSafetensors } from "./safetensors.ts";
 import { readTorchCheckpoint } from "./torch-checkpoint.ts";
 
 export interface BertConfig {
@@ -45,6 +46,33 @@ export interface BertModel {
 
 /** Reads config.json and model.safetensors (preferred) or pytorch_model.bin from a model directory. */
 export function loadBert(dir: string, device: Device): BertModel {
+  const steps = loadSteps(dir, device);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    step = steps.next(step.value.read ? readFileSync(step.value.read) : undefined);
+  }
+}
+
+/**
+ * The same, with the event loop free while the weights file is read (on libuv's pool) and between
+ * the layers' uploads: a model loaded while a file is tokenized no longer stalls the tokenizer's reads.
+ */
+export async function loadBertAsync(dir: string, device: Device): Promise<BertModel> {
+  const steps = loadSteps(dir, device);
+  for (let step = steps.next(); ; ) {
+    if (step.done) return step.value;
+    const bytes = step.value.read ? await readFile(step.value.read) : undefined;
+    if (!bytes) await new Promise((resolve) => setImmediate(resolve));
+    step = steps.next(bytes);
+  }
+}
+
+/** a pause of the load: for the caller to read `read` (handing its bytes back), or a turn for the event loop */
+interface LoadPause {
+  read?: string;
+}
+
+function* loadSteps(dir: string, device: Device): Generator<LoadPause, BertModel, Buffer | undefined> {
   const configPath = join(dir, "config.json");
   if (!existsSync(configPath)) {
     throw new InputError("no config.json in the model directory", {
@@ -62,7 +90,12 @@ export function loadBert(dir: string, device: Device): BertModel {
       fix: "download the weights of the Geneformer model (huggingface.co/ctheodoris/Geneformer) into this folder; there is no network access at run time",
     });
   }
-  const weights = weightsFile === st ? readSafetensors(st) : readTorchCheckpoint(bin);
+  let weights;
+  if (weightsFile === st) {
+    const bytes = yield { read: st };
+    weights = parseSafetensors(bytes!, st);
+  } else weights = readTorchCheckpoint(bin);
+  yield {};
   const raw = (name: string) => {
     const w = weights.get(name) ?? weights.get(name.replace(/^bert\./, ""));
     if (!w)
@@ -99,6 +132,7 @@ export function loadBert(dir: string, device: Device): BertModel {
   if (!typeEmb) throw new InputError("token type embeddings are missing", { file: weightsFile });
   const layers: Layer[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
+    yield {};
     const p = `bert.encoder.layer.${l}`;
     layers.push({
       qkv: stacked(["query", "key", "value"].map((x) => `${p}.attention.self.${x}`)),

@@ -10,7 +10,11 @@ interface Entry {
 }
 
 export function readSafetensors(path: string): Weights {
-  const buf = readFileSync(path);
+  return parseSafetensors(readFileSync(path), path);
+}
+
+/** The tensors of a safetensors file's bytes (`path` names it in errors). */
+export function parseSafetensors(buf: Buffer, path: string): Weights {
   if (buf.byteLength < 8) throw new InputError("file too short for safetensors", { file: path });
   const headerLen = Number(buf.readBigUInt64LE(0));
   if (8 + headerLen > buf.byteLength)

@@ -90,7 +90,7 @@ __device__ __forceinline__ float poly_exp2(float x) {
   const float t = x + 12582912.f;
   const float f = x - (t - 12582912.f);
   const float p = fmaf(fmaf(fmaf(0.05517029f, f, 0.2426111f), f, 0.69326127f), f, 0.99992806f);
-  return __int_as_float(__float_as_int(p) + (__float_as_int(t) << 23));
+  return __uint_as_float(__float_as_uint(p) + (__float_as_uint(t) << 23));
 }
 
 // exponentials of key chunk j: the first EMU chunks of a tile on the FMA pipes

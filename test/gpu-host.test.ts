@@ -14,7 +14,7 @@ import { sizeClass } from "../src/gpu/memory-pool.ts";
 import { deviceChoice, selectDevice } from "../src/gpu/select-device.ts";
 import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { readGeneList, shippedGeneList } from "../src/methods/gene-panel.ts";
-import { runSplittingOnOom, tokenBatches } from "../src/methods/token-batches.ts";
+import { runOverlapped, runSplittingOnOom, tokenBatches } from "../src/methods/token-batches.ts";
 import { memoryLogger } from "../src/logger.ts";
 import { runCli } from "./helpers/cli.ts";
 import { tempDir } from "./helpers/paths.ts";
@@ -86,6 +86,31 @@ test("an out-of-memory batch is split in halves and retried; other errors and on
       ),
     /illegal address/,
   );
+});
+
+test("overlapped batches: the next starts before the oldest is awaited, done in order, a failure stops the rest", async () => {
+  const events: string[] = [];
+  const gates = new Map<number, () => void>();
+  const run = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      events.push(`start ${i}`);
+      gates.set(i, () => (i === 3 ? reject(new Error("batch 3 failed")) : resolve()));
+    });
+  const all = runOverlapped([0, 1, 2, 3, 4, 5], run, (i) => events.push(`done ${i}`));
+  const settle = () => new Promise((r) => setImmediate(r));
+  await settle();
+  assert.deepEqual(events, ["start 0", "start 1"], "two under way, the third waits for the first");
+  gates.get(1)!();
+  await settle();
+  assert.deepEqual(events, ["start 0", "start 1"], "done in order: batch 1 waits for batch 0");
+  gates.get(0)!();
+  await settle();
+  assert.deepEqual(events.slice(2), ["done 0", "start 2", "done 1", "start 3"]);
+  gates.get(3)!();
+  await settle();
+  gates.get(2)!();
+  await assert.rejects(all, /batch 3 failed/);
+  assert.deepEqual(events.slice(6), ["done 2"], "after the failure nothing more starts or is done");
 });
 
 test("allocator size classes: never smaller than asked, at most 1/8 (or 256 bytes) more", () => {

@@ -92,6 +92,12 @@ export class CudaDevice implements Device {
     this.driver.download(out, (x as CudaTensor).ptr);
     return fromBf16(out);
   }
+  /** after `settle`: a tensor made before it, read without waiting for the work queued since */
+  downloadSettled(x: DTensor): Float32Array {
+    const out = new Uint16Array(cells(x));
+    this.driver.downloadSettled(out, (x as CudaTensor).ptr);
+    return fromBf16(out);
+  }
   /** the queued work's end, polled: the event loop (the output store's creation) runs meanwhile */
   settle(): Promise<void> {
     return this.driver.settle();

@@ -31,6 +31,8 @@ export class CudaDriver {
   readonly info: DeviceInfo;
   private readonly fn: Record<string, (...args: unknown[]) => number>;
   private readonly stream: unknown;
+  /** downloads of results known to be finished (`downloadSettled`): they wait for nothing queued since */
+  private readonly copyStream: unknown;
   private readonly argBlock: unknown;
   private readonly argView: DataView;
   private readonly argPtrs: unknown;
@@ -101,6 +103,7 @@ export class CudaDriver {
     const ctx = checkOut("cuDevicePrimaryCtxRetain", (o) => this.fn["cuDevicePrimaryCtxRetain"]!(o, dev));
     check("cuCtxSetCurrent", this.fn["cuCtxSetCurrent"]!(ctx));
     this.stream = checkOut("cuStreamCreate", (o) => this.fn["cuStreamCreate"]!(o, 1));
+    this.copyStream = checkOut("cuStreamCreate", (o) => this.fn["cuStreamCreate"]!(o, 1));
     // kernel arguments: one slot of 8 bytes each in stable memory, and the array of their addresses
     this.argBlock = k.alloc("uint64_t", MAX_ARGS);
     this.argPtrs = k.alloc("uint64_t", MAX_ARGS);
@@ -137,6 +140,14 @@ export class CudaDriver {
   download(dst: ArrayBufferView, src: DevicePtr): void {
     check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.stream));
     this.synchronize();
+  }
+  /**
+   * copies device memory whose writes have finished (a `settle` after them has resolved) into
+   * `dst` on the copy stream: work queued since (the next batch) goes on, the copy does not wait for it
+   */
+  downloadSettled(dst: ArrayBufferView, src: DevicePtr): void {
+    check("cuMemcpyDtoHAsync_v2", this.fn["cuMemcpyDtoHAsync"]!(dst, src, dst.byteLength, this.copyStream));
+    check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.copyStream));
   }
   synchronize(): void {
     check("cuStreamSynchronize", this.fn["cuStreamSynchronize"]!(this.stream));

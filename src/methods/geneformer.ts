@@ -23,7 +23,7 @@ import type { TokenizerRules } from "../models/geneformer-tokenizer.ts";
 import { both } from "./both.ts";
 import { tokenize } from "./geneformer-tokenize.ts";
 import type { Embedder, EmbeddingMethod, MethodContext } from "./method.ts";
-import { paddedBatch, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
+import { paddedBatch, runOverlapped, runSplittingOnOom, tokenBatches } from "./token-batches.ts";
 
 interface Variant {
   name: string;
@@ -215,25 +215,29 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         async embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
           let done = lengths.filter((n) => n === 0).length;
-          // empty cells stay zero rows. Batch by batch, the pass's progress moves and the event loop
-          // runs (a CPU block takes minutes: timers and SIGTERM are heard between its batches)
-          for (const batch of tokenBatches(lengths, budget)) {
-            ctx.signal?.throwIfAborted();
-            await runSplittingOnOom(
-              [batch],
-              (rows) => forward(rows, ids, offsets, out),
-              (e) => e instanceof CudaError && e.outOfMemory,
-              (rows) => {
-                budget = Math.max(1, Math.floor(budget / 2));
-                ctx.log.warn(
-                  `${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`,
-                );
-                m.device.trim?.();
-              },
-            );
-            ctx.log.progressTo(r0 + (done += batch.length));
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+          // empty cells stay zero rows. Two batches under way (the GPU never waits for the host);
+          // batch by batch, the pass's progress moves and the event loop runs (a CPU batch takes
+          // minutes: timers and SIGTERM are heard between batches)
+          await runOverlapped(
+            tokenBatches(lengths, budget),
+            async (batch) => {
+              await new Promise((resolve) => setImmediate(resolve));
+              ctx.signal?.throwIfAborted();
+              await runSplittingOnOom(
+                [batch],
+                (rows) => forward(rows, ids, offsets, out),
+                (e) => e instanceof CudaError && e.outOfMemory,
+                (rows) => {
+                  budget = Math.max(1, Math.floor(budget / 2));
+                  ctx.log.warn(
+                    `${v.name}: GPU out of memory on ${rows.length} cells; token budget halved to ${budget}, retrying`,
+                  );
+                  m.device.trim?.();
+                },
+              );
+            },
+            (batch) => ctx.log.progressTo(r0 + (done += batch.length)),
+          );
         },
       };
     },

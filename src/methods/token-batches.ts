@@ -55,3 +55,38 @@ export function paddedBatch(
   rows.forEach((i, j) => batch.set(ids.subarray(offsets[i]!, offsets[i + 1]!), j * T));
   return { ids: batch, lengths, T };
 }
+
+/**
+ * Runs `run` on each item with `depth` of them under way: the next is started (its work queued on
+ * the device) before the oldest is awaited, so the device goes from one batch to the next without
+ * waiting for the host. `done` hears of each in order. Once one fails (in whatever order they end)
+ * no more start; the first failure in order is thrown after every started one has ended.
+ */
+export async function runOverlapped<T>(
+  items: Iterable<T>,
+  run: (item: T) => Promise<void>,
+  done: (item: T) => void = () => {},
+  depth = 2,
+): Promise<void> {
+  const started: { item: T; work: Promise<void> }[] = [];
+  let failure: { error: unknown } | undefined;
+  let stop = false;
+  const finishOldest = async () => {
+    const { item, work } = started.shift()!;
+    try {
+      await work;
+      if (!failure) done(item);
+    } catch (error) {
+      failure ??= { error };
+    }
+  };
+  for (const item of items) {
+    if (stop) break;
+    const work = run(item);
+    work.catch(() => (stop = true)); // and awaited in finishOldest
+    started.push({ item, work });
+    while (started.length >= depth && !stop) await finishOldest();
+  }
+  while (started.length > 0) await finishOldest();
+  if (failure) throw failure.error;
+}

@@ -43,6 +43,8 @@ export function bertForward(model: BertModel, req: ForwardRequest): Float32Array
 /**
  * The same, with the event loop free while the device computes (a CUDA device: its queue is
  * polled, not waited on), so that the output store's creation and other I/O go on meanwhile.
+ * The batch is queued when this is called; a next batch queued before it resolves runs right
+ * after it on the device (the outputs are read without waiting for that one: runOverlapped).
  */
 export async function bertForwardAsync(model: BertModel, req: ForwardRequest): Promise<Float32Array[]> {
   const pending = enqueueForward(model, req);
@@ -52,12 +54,12 @@ export async function bertForwardAsync(model: BertModel, req: ForwardRequest): P
     pending.release();
     throw err;
   }
-  return pending.take();
+  return pending.take(true);
 }
 
 interface PendingForward {
-  /** downloads the pooled outputs (waiting for the device) and frees the batch's tensors */
-  take(): Float32Array[];
+  /** downloads the pooled outputs (waiting for the device, unless `settled`) and frees the batch's tensors */
+  take(settled?: boolean): Float32Array[];
   release(): void;
 }
 
@@ -72,10 +74,10 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
   const release = () => {
     for (const x of temps) dev.free(x);
   };
-  const later = (read: () => Float32Array[]): PendingForward => ({
-    take: () => {
+  const later = (read: (download: (x: DTensor) => Float32Array) => Float32Array[]): PendingForward => ({
+    take: (settled = false) => {
       try {
-        return read();
+        return read((x) => (settled && dev.downloadSettled ? dev.downloadSettled(x) : dev.download(x)));
       } finally {
         release();
       }
@@ -129,8 +131,8 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
       dev.linear(mid0, L.inter[0], L.inter[1], inter0, act);
       dev.linear(inter0, L.out[0], L.out[1], proj0, undefined, mid0);
       dev.layerNorm(proj0, undefined, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
-      return later(() => {
-        const cls = Float32Array.from(dev.download(out0));
+      return later((download) => {
+        const cls = Float32Array.from(download(out0));
         return req.pools.map(() => cls);
       });
     }
@@ -140,7 +142,7 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
       else dev.meanPool(h, p.from ?? new Int32Array(B), p.to ?? req.lengths, out);
       return out;
     });
-    return later(() => pooled.map((x) => Float32Array.from(dev.download(x))));
+    return later((download) => pooled.map((x) => Float32Array.from(download(x))));
   } catch (err) {
     release();
     throw err;

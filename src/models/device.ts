@@ -15,6 +15,8 @@ export interface Device {
   download(t: DTensor): Float32Array;
   /** resolves once the work queued so far has run, the event loop free meanwhile (devices that queue) */
   settle?(): Promise<void>;
+  /** after a `settle` has resolved: reads a tensor made before it, not waiting for work queued since */
+  downloadSettled?(t: DTensor): Float32Array;
   alloc(shape: number[]): DTensor;
   free(t: DTensor): void;
   /** gives cached device memory back (after an out-of-memory error); optional */

@@ -5,9 +5,18 @@ import { existsSync } from "node:fs";
 export const PYTHON = "/usr/bin/python3";
 
 export function anndataAvailable(): boolean {
+  return pythonImports("anndata, zarr");
+}
+
+/** Debian's Python with h5py (python3-h5py, which python3-anndata brings) */
+export function h5pyAvailable(): boolean {
+  return pythonImports("h5py");
+}
+
+function pythonImports(modules: string): boolean {
   if (!existsSync(PYTHON)) return false;
   try {
-    execFileSync(PYTHON, ["-c", "import anndata, zarr"], { stdio: "ignore" });
+    execFileSync(PYTHON, ["-c", `import ${modules}`], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -35,4 +44,5 @@ export function sklearnAvailable(): boolean {
   }
 }
 
+export const NEEDS_ANNDATA = `needs ${PYTHON} with python3-anndata (apt-get install python3-anndata)`;
 export const NEEDS_SKLEARN = "needs /usr/bin/python3 with python3-anndata and python3-sklearn (apt-get install)";

@@ -30,6 +30,14 @@ const i32 = (x: number): KernelArg => ({ i32: x });
 const f32 = (x: number): KernelArg => ({ f32: x });
 const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
 const cells = (x: DTensor) => (x as CudaTensor).length;
+/** the hidden sizes our kernels take (16-byte lanes, a warp's row in LayerNorm): every BERT's */
+function supportedWidth(H: number): number {
+  if (H % 8 !== 0 || H > 2048)
+    throw new CudaUnavailable(`hidden size ${H} is not supported by the CUDA kernels (a multiple of 8, at most 2048)`, {
+      fix: "use device: cpu for this model",
+    });
+  return H;
+}
 /** queries per attention block (64 or 128: 4 or 8 warps); SCEMBED_ATTENTION_BQ for experiments */
 const ATTENTION_BQ = process.env["SCEMBED_ATTENTION_BQ"] === "128" ? 128 : 64;
 
@@ -115,16 +123,15 @@ export class CudaDevice implements Device {
 
   embed(ids: Int32Array, B: number, T: number, word: DTensor, pos: DTensor, type0: DTensor, out: DTensor): void {
     this.timed("embed", () => {
-      const H = last(word);
+      const H = supportedWidth(last(word));
       this.withInts(ids, (idPtr) => {
-        const args = [p(idPtr), p(word), p(pos), p(type0), p(out)];
-        if (H % 8 !== 0) {
-          const fn = this.kernels.get("embed.cu", "embed");
-          return this.driver.launch("embed", fn, [B * T, 1, 1], [Math.min(256, H), 1, 1], 0, [...args, i32(T), i32(H)]);
-        }
         const blocks = Math.min(Math.ceil((B * T * H) / 8 / 256), 4096);
-        this.driver.launch("embed8", this.kernels.get("embed.cu", "embed8"), [blocks, 1, 1], [256, 1, 1], 0, [
-          ...args,
+        this.driver.launch("embed", this.kernels.get("embed.cu", "embed"), [blocks, 1, 1], [256, 1, 1], 0, [
+          p(idPtr),
+          p(word),
+          p(pos),
+          p(type0),
+          p(out),
           i32(B * T),
           i32(T),
           i32(H),
@@ -135,13 +142,8 @@ export class CudaDevice implements Device {
 
   layerNorm(x: DTensor, residual: DTensor | undefined, gamma: DTensor, beta: DTensor, eps: number, out: DTensor): void {
     this.timed(residual ? "add+layerNorm" : "layerNorm", () => {
-      const H = last(x),
+      const H = supportedWidth(last(x)),
         rows = cells(x) / H;
-      if (H % 8 !== 0 || H > 2048)
-        throw new CudaUnavailable(
-          `hidden size ${H} is not supported by the CUDA LayerNorm (a multiple of 8, at most 2048)`,
-          { fix: "use device: cpu for this model" },
-        );
       const fn = this.kernels.get("layer-norm.cu", "add_layer_norm", { MAXC: Math.ceil(H / 256) });
       this.driver.launch("add_layer_norm", fn, [Math.ceil(rows / 8), 1, 1], [256, 1, 1], 0, [
         p(x),
@@ -227,23 +229,21 @@ export class CudaDevice implements Device {
 
   meanPool(x: DTensor, from: Int32Array, to: Int32Array, out: DTensor): void {
     this.timed("pool", () => {
-      const [B, T, H] = x.shape as [number, number, number];
-      // 16-byte loads by row groups × column chunks (pool.cu); the plain kernel for other widths
-      const chunks = H / 8;
-      const grouped = H % 8 === 0 && chunks <= 512;
-      const fn = this.kernels.get("pool.cu", grouped ? "mean_pool8" : "mean_pool");
-      const threads = grouped ? chunks * Math.floor(512 / chunks) : Math.min(256, H);
-      const shared = grouped ? (threads / chunks) * H * 4 : 0;
+      const [B, T] = x.shape as [number, number, number];
+      const H = supportedWidth(last(x));
+      // row groups × 16-byte column chunks, their partial sums in shared memory (pool.cu)
+      const chunks = H / 8,
+        groups = Math.floor(512 / chunks);
       this.withInts(from, (f) =>
         this.withInts(to, (e) =>
-          this.driver.launch("mean_pool", fn, [B, 1, 1], [threads, 1, 1], shared, [
-            p(x),
-            p(f),
-            p(e),
-            p(out),
-            i32(T),
-            i32(H),
-          ]),
+          this.driver.launch(
+            "mean_pool",
+            this.kernels.get("pool.cu", "mean_pool"),
+            [B, 1, 1],
+            [chunks * groups, 1, 1],
+            groups * H * 4,
+            [p(x), p(f), p(e), p(out), i32(T), i32(H)],
+          ),
         ),
       );
     });

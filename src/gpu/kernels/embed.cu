@@ -1,12 +1,12 @@
 // out[b,t,:] = (word[ids[b,t]] + type0) + pos[t], rounded to bf16 after each add as HF BERT in bf16 does.
 //
-// embed8 (H a multiple of 8): one thread per 8 values of a row (16-byte loads and stores), the
-// grid striding over rows × H/8. embed: the plain form, one block per row, threads over H.
+// H a multiple of 8: one thread per 8 values of a row (16-byte loads and stores), the grid
+// striding over rows × H/8.
 __device__ __forceinline__ float embed_value(float word, float type0, float pos) {
   return bf2f(f2bf(bf2f(f2bf(word + type0)) + pos));
 }
 
-extern "C" __global__ void embed8(const int* ids, const bf16* word, const bf16* pos, const bf16* type0, bf16* out, int rows, int T, int H) {
+extern "C" __global__ void embed(const int* ids, const bf16* word, const bf16* pos, const bf16* type0, bf16* out, int rows, int T, int H) {
   const int chunks = H / 8;
   const size_t n = (size_t)rows * chunks;
   for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
@@ -26,11 +26,4 @@ extern "C" __global__ void embed8(const int* ids, const bf16* word, const bf16* 
     r.w = o[3];
     ((u4*)(out + (size_t)row * H))[c] = r;
   }
-}
-
-extern "C" __global__ void embed(const int* ids, const bf16* word, const bf16* pos, const bf16* type0, bf16* out, int T, int H) {
-  const int row = blockIdx.x, t = row % T;
-  const size_t id = (size_t)ids[row];
-  for (int h = threadIdx.x; h < H; h += blockDim.x)
-    out[(size_t)row * H + h] = f2bf(embed_value(bf2f(word[id * H + h]), bf2f(type0[h]), bf2f(pos[(size_t)t * H + h])));
 }

@@ -1,11 +1,11 @@
 // Pooling B×T×H hidden states to B×H: the mean over positions [from[b], to[b]) (float32 sums), or
 // the first token's row.
 //
-// mean_pool8 (H a multiple of 8, at most 4096): one block per cell, its threads laid out as R
+// mean_pool (H a multiple of 8, at most 4096): one block per cell, its threads laid out as R
 // row groups × H/8 column chunks (16-byte loads, a warp reads whole 512-byte row spans); group r
 // sums rows f + r, f + r + R, … four loads in flight, then the R partial sums meet in shared
 // memory. mean_pool: the plain form for other widths. grid: B blocks.
-extern "C" __global__ void mean_pool8(const bf16* x, const int* from, const int* to, bf16* out, int T, int H) {
+extern "C" __global__ void mean_pool(const bf16* x, const int* from, const int* to, bf16* out, int T, int H) {
   extern __shared__ float part[];  // R × H
   const int b = blockIdx.x, f = from[b], e = to[b];
   const int chunks = H / 8, R = blockDim.x / chunks;
@@ -38,16 +38,6 @@ extern "C" __global__ void mean_pool8(const bf16* x, const int* from, const int*
     float sum = 0.f;
     for (int q = 0; q < R; q++) sum += part[q * H + h];
     out[(size_t)b * H + h] = f2bf(sum * scale);
-  }
-}
-
-extern "C" __global__ void mean_pool(const bf16* x, const int* from, const int* to, bf16* out, int T, int H) {
-  const int b = blockIdx.x, f = from[b], e = to[b];
-  const float scale = e > f ? 1.f / (e - f) : 0.f;
-  for (int h = threadIdx.x; h < H; h += blockDim.x) {
-    float s = 0.f;
-    for (int t = f; t < e; t++) s += bf2f(x[((size_t)b * T + t) * H + h]);
-    out[(size_t)b * H + h] = f2bf(s * scale);
   }
 }
 

@@ -5,7 +5,7 @@
  * V1-10M's (128 cells, 4 heads of 64, lengths 1000–2048): time per launch (CUDA events, median of 20
  * after 3 warm-ups), TFLOP/s over the unmasked work, and the relative difference from the first
  * variant. A variant that fails to compile or launch prints its error and the rest go on. Ends
- * with the fastest correct Hopper variant on the V2-like shape (BK,STAGES,MINB,PIPE,EMU,LAZY).
+ * with the fastest correct Hopper variant on the V2-like shape (BK,STAGES,MINB,PIPE,LAZY).
  * Not a test: run on a GPU machine.   node dist/bench/attention-variants.js
  */
 import {
@@ -36,7 +36,7 @@ const sm90Times = new Map<string, number>();
 const label = (v: Variant) =>
   v.kind === "mma"
     ? `mma.sync BQ=${v.BQ}`
-    : `wgmma+TMA BK=${v.BK} stages=${v.STAGES} minBlocks=${v.MINB}${v.PIPE ? " pipelined" : ""}${v.EMU ? ` exp2-on-FMA ${v.EMU}/${v.BK / 8}` : ""}${v.LAZY ? " lazy-max" : ""}`;
+    : `wgmma+TMA BK=${v.BK} stages=${v.STAGES} minBlocks=${v.MINB}${v.PIPE ? " pipelined" : ""}${v.LAZY ? " lazy-max" : ""}`;
 
 const SHAPES = [
   { name: "V2-104M-like", B: 96, heads: 12, minL: 1000, maxL: 1536 },

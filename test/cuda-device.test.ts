@@ -61,6 +61,33 @@ function compare(label: string, got: Float32Array, want: Float32Array, tol = 1e-
   assert.ok(err < tol, `${label}: relative error ${err.toExponential(2)} ≥ ${tol} (seed ${SEED})`);
 }
 
+test("uploads are rounded to bf16 on the GPU exactly as on the host: ties to even, subnormals, NaN and infinities", {
+  skip,
+}, () => {
+  const edge = Float32Array.of(
+    1 + 2 ** -8,
+    1 + 3 * 2 ** -8,
+    -2.5e-39,
+    1e-45,
+    NaN,
+    Infinity,
+    -Infinity,
+    3.4e38,
+    -0,
+    65504.7,
+  );
+  const values = new Float32Array(300_001);
+  values.set(edge);
+  for (let i = edge.length; i < values.length; i++) values[i] = (rand() * 2) ** 5 * 1e3;
+  const got = gpu.download(gpu.upload(values, [values.length]));
+  const want = fromBf16(toBf16(values));
+  const bits = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const [g, w] = [bits(got), bits(want)];
+  for (let i = 0; i < values.length; i++)
+    if (g[i] !== w[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i])))
+      assert.fail(`value ${i} (${values[i]}): GPU ${got[i]}, host ${want[i]}`);
+});
+
 test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   // linear with each epilogue, shapes that fit no tile evenly
   const [xg, xc] = both([3, 100, 96]);

@@ -6,6 +6,7 @@
  * cell costs seconds, so each case checks the 8 shortest of the fixture's 96 cells.
  */
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadBert } from "../src/models/bert.ts";
 import { bertForward } from "../src/models/bert-forward.ts";
@@ -108,3 +109,24 @@ for (const d of DEVICES)
       });
     }
   });
+
+test("safetensors: a tensor whose bytes do not match its shape is refused, naming the tensor and the file", async () => {
+  const { parseSafetensors } = await import("../src/models/safetensors.ts");
+  const header = (entries: Record<string, unknown>) => {
+    let json = Buffer.from(JSON.stringify(entries));
+    json = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 32)]);
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([size, json]);
+  };
+  const values = Buffer.from(Float32Array.of(1, 2, 3, 4, 5, 6).buffer);
+  const good = Buffer.concat([header({ w: { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] } }), values]);
+  assert.deepEqual(Array.from(parseSafetensors(good, "good.safetensors").get("w")!.data), [1, 2, 3, 4, 5, 6]);
+  // 4 values' bytes for a 2×3 tensor: read as is, the tensor would run into whatever follows
+  const short = Buffer.concat([header({ w: { dtype: "F32", shape: [2, 3], data_offsets: [0, 16] } }), values]);
+  assert.throws(
+    () => parseSafetensors(short, "/models/short.safetensors"),
+    (e: Error & { file?: string }) =>
+      /tensor w \(shape \[2,3\], F32\)/.test(e.message) && e.file === "/models/short.safetensors",
+  );
+});

@@ -5,7 +5,7 @@
  */
 import type { Activation, Device, DTensor } from "../models/device.ts";
 import { launchSm90Attention, useSm90Attention } from "./attention-sm90.ts";
-import { fromBf16, toBf16 } from "./bf16.ts";
+import { fromBf16 } from "./bf16.ts";
 import { CublasLt } from "./cublaslt.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
 import type { CudaLibraries } from "./cuda-libraries.ts";
@@ -90,9 +90,21 @@ export class CudaDevice implements Device {
     }
   }
 
+  /** float32 goes up as it is and is rounded to bf16 on the GPU (to-bf16.cu): no host pass over it */
   upload(data: Float32Array, shape: number[]): DTensor {
     const t = this.tensor(shape);
-    this.driver.upload(t.ptr, toBf16(data));
+    const staged = this.tensor([data.length], 4);
+    try {
+      this.driver.upload(staged.ptr, data);
+      const blocks = Math.max(1, Math.min(65535, Math.ceil(data.length / 256)));
+      this.driver.launch("to_bf16", this.kernels.get("to-bf16.cu", "to_bf16"), [blocks, 1, 1], [256, 1, 1], 0, [
+        p(staged),
+        p(t),
+        { u64: BigInt(data.length) },
+      ]);
+    } finally {
+      this.free(staged);
+    }
     return t;
   }
   download(x: DTensor): Float32Array {

@@ -34,7 +34,14 @@ export function parseSafetensors(buf: Buffer, path: string): Weights {
         file: path,
         fix: "download the file again",
       });
-    weights.set(name, { shape: e.shape, data: toFloat32(e.dtype, buf.subarray(base + start, base + end), n) });
+    try {
+      weights.set(name, { shape: e.shape, data: toFloat32(e.dtype, buf.subarray(base + start, base + end), n) });
+    } catch (err) {
+      throw new InputError(`tensor ${name} (shape [${e.shape}], ${e.dtype}): ${(err as Error).message}`, {
+        file: path,
+        fix: "download the file again",
+      });
+    }
   }
   return weights;
 }

@@ -16,7 +16,11 @@ export function halfToFloat(bits: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** `n` values of `dtype` as float32; aligned F32 bytes are viewed, not copied (read them, never write) */
 export function toFloat32(dtype: string, bytes: Uint8Array, n: number): Float32Array {
+  if (dtype === "F32" && bytes.byteLength !== 4 * n)
+    throw new Error(`${bytes.byteLength} bytes hold no ${n} float32 values`);
+  if (dtype === "F32" && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   switch (dtype) {

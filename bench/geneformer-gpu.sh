@@ -10,6 +10,8 @@ GF=test/fixtures/geneformer   # the V2 stand-in dictionaries (the V2 median dict
 mkdir -p "$W"
 export PYTHONUNBUFFERED=1
 [ -d "$W/models/V2-104M" ] || python3 bench/geneformer_hf.py make "$W/models" resources/geneformer
+# E2E_ONLY=1: the end-to-end rows alone (below)
+if [ -z "${E2E_ONLY:-}" ]; then
 node dist/bench/geneformer-tokens.js "$W/tokens" "$CELLS" "$GF/token_dictionary_gc104M_v2standin.pkl" "$GF/gene_median_dictionary_v2standin.pkl"
 python3 bench/geneformer_hf.py run "$W/models/V2-104M" "$W/tokens/v2" cls "${V2_BATCHES:-128,256}" "$W/hf-v2.json" "$W/ref-v2"
 python3 bench/geneformer_hf.py run "$W/models/V1-10M" "$W/tokens/v1" mean "${V1_BATCHES:-512}" "$W/hf-v1.json" "$W/ref-v1"
@@ -17,6 +19,7 @@ node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-
 node dist/bench/geneformer-gpu.js "$W/models/V1-10M" "$W/tokens/v1" mean "$W/hf-v1.json" "$W/ref-v1" ${V1_BUDGET:-}
 # token budgets a quarter and twice the default, for comparison (BUDGETS= skips them)
 for b in ${BUDGETS-32768 262144}; do node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" $b | grep -E "^\| scembed|^ratio"; done
+fi
 
 # End to end (issue 18): `scembed embed` of a 20,000-cell .h5ad (the demo's PBMCs tiled 7×, counts
 # thinned to P=0.26: the issue's mean of ~527 tokens a cell) with the random-init V2-104M; cold = no

@@ -15,7 +15,8 @@ import type { CsrBlock } from "../src/numerics/csr.ts";
 import { firstInvalid } from "../src/numerics/value-check.ts";
 import type { ExpressionInput } from "../src/methods/method.ts";
 import type { XIs } from "../src/pipeline/expression-source.ts";
-import { fileInputs, rowRanges } from "../src/pipeline/file-inputs.ts";
+import { fileInputs } from "../src/pipeline/file-inputs.ts";
+import { rowRanges } from "../src/store/row-ranges.ts";
 import { geneIds, writeSyntheticZarr } from "../test/helpers/synthetic.ts";
 
 const cells = Number(process.argv[2] ?? 50000);

@@ -1,19 +1,21 @@
 /**
  * Geneformer's preparation step: a file's raw counts ranked into token ids (the upstream
- * tokenizer's rules), streamed block by block through the tokenizer's worker threads into a token
- * file in the preparation cache, keyed by the file's identity, the rules and the dictionaries.
+ * tokenizer's rules), row range by row range on worker threads that read the counts themselves
+ * (tokenize-pool.ts), into a token file in the preparation cache, keyed by the file's identity,
+ * the rules and the dictionaries.
  */
 import { describeDuplicates, ensemblIds } from "../anndata/gene-ids.ts";
 import { InputError } from "../errors.ts";
 import type { GeneformerDictionaries } from "../models/geneformer-dictionaries.ts";
 import { geneSlots, type TokenizerRules } from "../models/geneformer-tokenizer.ts";
-import { tokenizeParallel } from "../models/parallel-tokenizer.ts";
+import { rowRanges } from "../store/row-ranges.ts";
+import { tokenizeParallel, type TokenJob } from "./tokenize-pool.ts";
 import { artifactKey } from "../store/artifact-cache.ts";
 import { tokenCache, type TokenCacheReader } from "../store/token-cache.ts";
 import type { MethodContext } from "./method.ts";
 
-/** rows of counts per tokenizer block (2 × threads blocks in flight) */
-const TOKENIZE_ROWS = 4096;
+/** rows of counts per tokenizer job (2 × threads jobs in flight): a 20,000-cell file keeps 8 workers busy */
+const TOKENIZE_ROWS = 2048;
 
 /** The tokens of the context's file under `v`'s rules, from the preparation cache or made now (and cached). */
 export async function tokenize(
@@ -50,20 +52,15 @@ export async function tokenize(
       }
       ctx.log.info(`${v.name}: library sizes from obs['n_counts']`);
     } else ctx.log.info(`${v.name}: no obs['n_counts']; library sizes computed from the counts`);
-    const blocks = async function* () {
-      for await (const { r0, block } of counts.blocks("counts", TOKENIZE_ROWS)) {
-        const sizes = nCounts
-          ? Float64Array.from(nCounts.slice(r0, r0 + block.rows))
-          : Float64Array.from({ length: block.rows }, (_, r) =>
-              block.data.subarray(block.indptr[r]!, block.indptr[r + 1]!).reduce((a, b) => a + b, 0),
-            );
-        yield { block, nCounts: sizes };
-      }
+    const countsAt = { path: reader.path, key: await counts.countsKey() };
+    const jobs = function* (): Generator<TokenJob> {
+      for (const [r0, r1] of rowRanges(reader.nObs, TOKENIZE_ROWS))
+        yield { r0, r1, nCounts: nCounts && Float64Array.from(nCounts.slice(r0, r1)) };
     };
     const progress = ctx.log.progress("tokenize", reader.nObs, { method: v.name });
     try {
       let done = 0;
-      for await (const tokens of tokenizeParallel(blocks(), slots, v.rules, dict)) {
+      for await (const tokens of tokenizeParallel(countsAt, jobs(), slots, v.rules, dict)) {
         ctx.signal?.throwIfAborted();
         yield tokens;
         progress.update((done += tokens.uncropped.length));

@@ -116,14 +116,19 @@ function timed<T>(ctx: Context, phase: string, fn: () => Promise<T>): Promise<T>
   return ctx.phases ? ctx.phases.time(phase, fn) : fn();
 }
 
-/** The variant's model on the selected device, loaded once per process. */
-async function loadModel(ctx: Context, v: Variant): Promise<BertModel> {
+/** the model directory, which must exist: checked before the file is tokenized, so a wrong path fails at once */
+function existingModelDir(ctx: Context, v: Variant): string {
   const dir = modelDir(ctx, v);
   if (!existsSync(dir))
     throw new InputError("model directory not found", {
       file: dir,
       fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
     });
+  return dir;
+}
+
+/** The variant's model on the selected device, loaded once per process. */
+async function loadModel(ctx: Context, v: Variant, dir: string): Promise<BertModel> {
   const o = ctx.options;
   // the tokenizer's first reads go first: opening the GPU holds the main thread
   await new Promise((resolve) => setImmediate(resolve));
@@ -169,9 +174,10 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
     },
     async prepare(ctx): Promise<Embedder<"tokens">> {
       // tokenization (worker threads) and the model's load (CUDA init, weights) at once
+      const dir = existingModelDir(ctx, v);
       const [tokens, model] = await both(
         () => timed(ctx, "tokenize", () => tokenize(ctx, v, dictionaries(ctx, v))),
-        () => timed(ctx, "model load", () => loadModel(ctx, v)),
+        () => timed(ctx, "model load", () => loadModel(ctx, v, dir)),
         (t) => t.close(),
       );
       const o = ctx.options;

@@ -30,6 +30,8 @@ export type ExpressionInput = Exclude<MethodInput, "tokens">;
 export interface FileInputs {
   /** chooses the stream's source now, so a missing input fails before anything is written */
   open(input: ExpressionInput): Promise<void>;
+  /** the key of the matrix raw counts are read from as stored (layers/counts, or X), for readers of their own */
+  countsKey(): Promise<string>;
   /** rows [r0, r1) */
   read(input: ExpressionInput, r0: number, r1: number): Promise<CsrBlock>;
   /** the whole file in consecutive blocks of at most `rows` rows (the section's chunk_rows by default) */

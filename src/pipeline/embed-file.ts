@@ -17,7 +17,7 @@ import type { Logger } from "../logger.ts";
 import { getMethod } from "../methods/registry.ts";
 import type { InputBlocks } from "../methods/method.ts";
 import { withLock } from "../store/lock.ts";
-import { rowRanges } from "./file-inputs.ts";
+import { rowRanges } from "../store/row-ranges.ts";
 import { PhaseTimes } from "../phase-times.ts";
 import { createWhilePreparing } from "./create-while-preparing.ts";
 import { inputIdentity, reconcileOutput } from "./input-identity.ts";

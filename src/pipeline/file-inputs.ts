@@ -6,6 +6,7 @@
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import type { Logger } from "../logger.ts";
 import type { ExpressionInput, FileInputs } from "../methods/method.ts";
+import { rowRanges } from "../store/row-ranges.ts";
 import { countsSource, lognormSource, type RowSource, type XIs } from "./expression-source.ts";
 
 export interface InputSettings {
@@ -17,11 +18,6 @@ export interface InputSettings {
 }
 
 const LABEL: Record<ExpressionInput, string> = { lognorm: "expression", counts: "raw counts" };
-
-/** [r0, r1) row ranges of at most `rows` rows covering [0, nObs). */
-export function* rowRanges(nObs: number, rows: number): Generator<[number, number]> {
-  for (let r0 = 0; r0 < nObs; r0 += rows) yield [r0, Math.min(nObs, r0 + rows)];
-}
 
 export function fileInputs(reader: AnnDataReader, s: InputSettings): FileInputs {
   const sources = new Map<ExpressionInput, Promise<RowSource>>();
@@ -38,6 +34,7 @@ export function fileInputs(reader: AnnDataReader, s: InputSettings): FileInputs 
   };
   return {
     open: async (input) => void (await source(input)),
+    countsKey: async () => (await source("counts")).matrix.key,
     read: async (input, r0, r1) => (await source(input)).read(r0, r1),
     async *blocks(input, rows = s.chunkRows) {
       const src = await source(input);

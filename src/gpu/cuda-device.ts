@@ -112,6 +112,14 @@ export class CudaDevice implements Device {
     this.driver.download(out, (x as CudaTensor).ptr);
     return fromBf16(out);
   }
+  /**
+   * the epilogue's read of the residual is free where the GEMM is compute-bound: V2's output
+   * projections (768 and 3072 wide inputs) gain, V1's (256, 512) lost 9 % of the forward pass
+   * (H200, 2026-12-02), where LayerNorm's own read of it costs less
+   */
+  residualInLinear(inFeatures: number): boolean {
+    return inFeatures >= 768;
+  }
   /** after `settle`: a tensor made before it, read without waiting for the work queued since */
   downloadSettled(x: DTensor): Float32Array {
     const out = new Uint16Array(cells(x));

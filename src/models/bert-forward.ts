@@ -1,8 +1,8 @@
 /**
  * The BERT encoder's forward pass (Geneformer's architecture) as a flat sequence of named ops on a
  * Device: embeddings → LayerNorm → per layer [stacked q|k|v projection → attention → output dense
- * with the residual summed in → LayerNorm → intermediate with activation → output dense with the
- * residual → LayerNorm] → pooling. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding
+ * → LayerNorm(· + residual) → intermediate with activation → output dense → LayerNorm(· +
+ * residual)] → pooling; the residual is summed by the GEMM where the device says it is free there. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding
  * output), so later layers cost nothing.
  */
 import { InputError } from "../errors.ts";
@@ -102,16 +102,27 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
     // When only <cls> is pooled, the last layer needs every key and value but only the first query:
     // its attention, projections and feed-forward run for one row per cell.
     const clsOnly = req.layer > 0 && req.pools.every((p) => p.kind === "cls");
+    // out = LayerNorm(x·Wᵀ + b + residual): the residual summed by the GEMM or by the LayerNorm
+    const projectNorm = (
+      x: DTensor,
+      W: [DTensor, DTensor],
+      residual: DTensor,
+      norm: [DTensor, DTensor],
+      out: DTensor,
+      tmp: DTensor,
+    ) => {
+      const inGemm = dev.residualInLinear?.(x.shape[x.shape.length - 1]!) ?? false;
+      dev.linear(x, W[0], W[1], tmp, undefined, inGemm ? residual : undefined);
+      dev.layerNorm(tmp, inGemm ? undefined : residual, norm[0], norm[1], c.layer_norm_eps, out);
+    };
     const full = clsOnly ? req.layer - 1 : req.layer;
     for (let l = 0; l < full; l++) {
       const L = model.layers[l]!;
       dev.linear(h, L.qkv[0], L.qkv[1], qkv);
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx);
-      dev.linear(ctx, L.attnOut[0], L.attnOut[1], proj, undefined, h);
-      dev.layerNorm(proj, undefined, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, h1);
+      projectNorm(ctx, L.attnOut, h, L.attnNorm, h1, proj);
       dev.linear(h1, L.inter[0], L.inter[1], inter, act);
-      dev.linear(inter, L.out[0], L.out[1], proj, undefined, h1);
-      dev.layerNorm(proj, undefined, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, h);
+      projectNorm(inter, L.out, h1, L.outNorm, h, proj);
     }
     if (clsOnly) {
       const L = model.layers[full]!;
@@ -126,11 +137,9 @@ function enqueueForward(model: BertModel, req: ForwardRequest): PendingForward {
       dev.attention(qkv, req.lengths, c.num_attention_heads, ctx, 1);
       dev.firstTokenPool(ctx, ctx0);
       dev.firstTokenPool(h, h0);
-      dev.linear(ctx0, L.attnOut[0], L.attnOut[1], proj0, undefined, h0);
-      dev.layerNorm(proj0, undefined, L.attnNorm[0], L.attnNorm[1], c.layer_norm_eps, mid0);
+      projectNorm(ctx0, L.attnOut, h0, L.attnNorm, mid0, proj0);
       dev.linear(mid0, L.inter[0], L.inter[1], inter0, act);
-      dev.linear(inter0, L.out[0], L.out[1], proj0, undefined, mid0);
-      dev.layerNorm(proj0, undefined, L.outNorm[0], L.outNorm[1], c.layer_norm_eps, out0);
+      projectNorm(inter0, L.out, mid0, L.outNorm, out0, proj0);
       return later((download) => {
         const cls = Float32Array.from(download(out0));
         return req.pools.map(() => cls);

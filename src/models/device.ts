@@ -13,6 +13,11 @@ export interface Device {
   readonly name: string;
   upload(data: Float32Array, shape: number[]): DTensor;
   download(t: DTensor): Float32Array;
+  /**
+   * whether `linear` sums a residual at no cost for inputs this wide (CUDA: in the GEMM's epilogue,
+   * when the GEMM is compute-bound); otherwise LayerNorm adds it. Unset: LayerNorm does.
+   */
+  residualInLinear?(inFeatures: number): boolean;
   /** resolves once the work queued so far has run, the event loop free meanwhile (devices that queue) */
   settle?(): Promise<void>;
   /** after a `settle` has resolved: reads a tensor made before it, not waiting for work queued since */

@@ -116,19 +116,14 @@ function timed<T>(ctx: Context, phase: string, fn: () => Promise<T>): Promise<T>
   return ctx.phases ? ctx.phases.time(phase, fn) : fn();
 }
 
-/** the model directory, which must exist: checked before the file is tokenized, so a wrong path fails at once */
-function existingModelDir(ctx: Context, v: Variant): string {
+/** The variant's model on the selected device, loaded once per process. */
+async function loadModel(ctx: Context, v: Variant): Promise<BertModel> {
   const dir = modelDir(ctx, v);
   if (!existsSync(dir))
     throw new InputError("model directory not found", {
       file: dir,
       fix: `download ${v.rootModel} from huggingface.co/ctheodoris/Geneformer into it`,
     });
-  return dir;
-}
-
-/** The variant's model on the selected device, loaded once per process. */
-async function loadModel(ctx: Context, v: Variant, dir: string): Promise<BertModel> {
   const o = ctx.options;
   // the tokenizer's first reads go first: opening the GPU holds the main thread
   await new Promise((resolve) => setImmediate(resolve));
@@ -174,11 +169,11 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
     },
     async prepare(ctx): Promise<Embedder<"tokens">> {
       // tokenization (worker threads) and the model's load (CUDA init, weights) at once
-      const dir = existingModelDir(ctx, v);
       const [tokens, model] = await both(
         () => timed(ctx, "tokenize", () => tokenize(ctx, v, dictionaries(ctx, v))),
-        () => timed(ctx, "model load", () => loadModel(ctx, v, dir)),
+        () => timed(ctx, "model load", () => loadModel(ctx, v)),
         (t) => t.close(),
+        () => ctx.doomed?.(),
       );
       const o = ctx.options;
       const L = model.config.num_hidden_layers;

@@ -85,6 +85,11 @@ export interface MethodContext<O = unknown> {
   signal?: AbortSignal;
   /** the file's phase times: a method times its own steps here (tokenize, model load) */
   phases?: PhaseTimes;
+  /**
+   * a step of the preparation has failed while another still runs (to its end, so that the errors
+   * keep their order): the method will fail, and the output store need not be finished for it
+   */
+  doomed?: () => void;
 }
 
 export interface Embedder<I extends MethodInput = MethodInput> {

@@ -5,7 +5,8 @@
  * (nothing is written into the store before its creation has ended: renamed into place, the
  * input's identity recorded). A creation failure stops the preparations and the embedding (their
  * signal) and is the file's error (it names file and key); when every method fails to prepare,
- * the creation is stopped (its temp dir removed) and the methods' own errors are reported.
+ * the creation is stopped (its temp dir removed) and the methods' own errors are reported — as
+ * soon as the last method's preparation is known to fail, while its other steps still run.
  */
 import type { AnnDataReader } from "../anndata/anndata-reader.ts";
 import { ensureOutputStore } from "../anndata/output-store.ts";
@@ -37,6 +38,8 @@ export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepara
   const { task, reader, run, phases } = a;
   const stopCreation = new AbortController();
   const stopPreparation = new AbortController();
+  /** the reason the creation is stopped when no method will write into the store (not a failure) */
+  const notNeeded = new Error("no method prepared: the output store is not needed");
   const creating = phases.time("output store", async () => {
     const signal = run.signal ? AbortSignal.any([run.signal, stopCreation.signal]) : stopCreation.signal;
     const created = await ensureOutputStore(task.input, task.output, {
@@ -51,6 +54,7 @@ export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepara
   // awaited by the caller, after the embedding pass: meanwhile its failure stops both
   let failed = false;
   creating.catch((err: unknown) => {
+    if (err === notNeeded) return;
     failed = true;
     stopPreparation.abort(err);
   });
@@ -58,18 +62,22 @@ export async function createWhilePreparing(a: CreateAndPrepare): Promise<Prepara
   const signal = run.signal ? AbortSignal.any([run.signal, stopPreparation.signal]) : stopPreparation.signal;
   const prepared: Prepared[] = [];
   const failures: [string, unknown][] = [];
-  for (const name of a.toRun) {
+  for (const [i, name] of a.toRun.entries()) {
+    // the last method's preparation, none before it prepared, will fail: the store is not needed
+    const doomed = () => {
+      if (i === a.toRun.length - 1 && prepared.length === 0) stopCreation.abort(notNeeded);
+    };
     try {
       signal.throwIfAborted();
-      prepared.push(await prepareMethod(name, reader, task.settings, { ...run, signal, phases }));
+      prepared.push(await prepareMethod(name, reader, task.settings, { ...run, signal, phases, doomed }));
     } catch (err) {
       failures.push([name, err]);
     }
   }
   const nothingToWrite = a.toRun.length > 0 && prepared.length === 0;
-  if (nothingToWrite) stopCreation.abort(new Error("no method prepared: the output store is not needed"));
+  if (nothingToWrite) stopCreation.abort(notNeeded);
   const created = creating.catch((err: unknown) => {
-    if (err !== stopCreation.signal.reason) throw err;
+    if (err !== notNeeded) throw err;
   });
   created.catch(() => {}); // awaited later; until then a failure must not count as unhandled
   if (nothingToWrite || failed) await created;

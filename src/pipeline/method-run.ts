@@ -18,6 +18,8 @@ export interface FileRun {
   signal?: AbortSignal;
   /** where the file's phase times are kept (the embed log's last line of the file) */
   phases?: PhaseTimes;
+  /** hears that the method being prepared will fail (see MethodContext.doomed) */
+  doomed?: () => void;
 }
 
 export interface Prepared {
@@ -40,6 +42,7 @@ function contextFor(
     dataset: run.dataset,
     signal: run.signal,
     phases: run.phases,
+    doomed: run.doomed,
   };
 }
 

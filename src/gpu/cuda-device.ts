@@ -93,8 +93,9 @@ export class CudaDevice implements Device {
   /** float32 goes up as it is and is rounded to bf16 on the GPU (to-bf16.cu): no host pass over it */
   upload(data: Float32Array, shape: number[]): DTensor {
     const t = this.tensor(shape);
-    const staged = this.tensor([data.length], 4);
+    let staged: CudaTensor | undefined;
     try {
+      staged = this.tensor([data.length], 4);
       this.driver.upload(staged.ptr, data);
       const blocks = Math.max(1, Math.min(65535, Math.ceil(data.length / 256)));
       this.driver.launch("to_bf16", this.kernels.get("to-bf16.cu", "to_bf16"), [blocks, 1, 1], [256, 1, 1], 0, [
@@ -102,8 +103,11 @@ export class CudaDevice implements Device {
         p(t),
         { u64: BigInt(data.length) },
       ]);
+    } catch (err) {
+      this.free(t);
+      throw err;
     } finally {
-      this.free(staged);
+      if (staged) this.free(staged);
     }
     return t;
   }

@@ -216,7 +216,7 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
         async embed({ tokens: ids, offsets }, out, r0) {
           const lengths = Array.from({ length: offsets.length - 1 }, (_, i) => offsets[i + 1]! - offsets[i]!);
           let done = lengths.filter((n) => n === 0).length;
-          // empty cells stay zero rows. Two batches under way (the GPU never waits for the host);
+          // empty cells stay zero rows. Two batches under way on a GPU (it never waits for the host);
           // batch by batch, the pass's progress moves and the event loop runs (a CPU batch takes
           // minutes: timers and SIGTERM are heard between batches)
           await runOverlapped(
@@ -238,6 +238,9 @@ function geneformerMethod(v: Variant): EmbeddingMethod<GeneformerOptions, "token
               );
             },
             (batch) => ctx.log.progressTo(r0 + (done += batch.length)),
+            // a device that queues work (CUDA) takes the next batch while it runs one; on the CPU a
+            // batch is computed when it starts, and one at a time keeps SIGTERM heard after each
+            m.device.settle ? 2 : 1,
           );
         },
       };

@@ -78,6 +78,7 @@ export async function runOverlapped<T>(
       if (!failure) done(item);
     } catch (error) {
       failure ??= { error };
+      stop = true;
     }
   };
   for (const item of items) {

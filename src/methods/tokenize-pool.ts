@@ -33,6 +33,12 @@ export async function* tokenizeParallel(
     () => new Worker(WORKER, { workerData: { ...source, slots, rules, cls: dict.cls, eos: dict.eos } }),
   );
   const waiting = new Map<number, { resolve: (t: TokenBlock) => void; reject: (e: Error) => void }>();
+  const failAll = (err: Error) => {
+    for (const p of waiting.values()) p.reject(err);
+    waiting.clear();
+  };
+  let closing = false;
+  const exited = workers.map((w) => new Promise<void>((resolve) => w.once("exit", () => resolve())));
   for (const w of workers) {
     w.on("message", (m: { id: number; result?: TokenBlock; error?: WireError }) => {
       const p = waiting.get(m.id);
@@ -40,9 +46,9 @@ export async function* tokenizeParallel(
       if (m.error) p?.reject(fromWire(m.error));
       else p?.resolve(m.result!);
     });
-    w.on("error", (err) => {
-      for (const p of waiting.values()) p.reject(err);
-      waiting.clear();
+    w.on("error", failAll);
+    w.on("exit", (code) => {
+      if (!closing) failAll(new Error(`a tokenizer worker stopped (exit code ${code}) before its work was done`));
     });
   }
   const pending: Promise<TokenBlock>[] = [];
@@ -61,6 +67,11 @@ export async function* tokenizeParallel(
     }
     while (pending.length > 0) yield await pending.shift()!;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    // each worker closes its file and ends; one still busy after 10 s is stopped
+    closing = true;
+    for (const w of workers) w.postMessage("close");
+    const ended = Promise.all(exited);
+    const late = await Promise.race([ended.then(() => false), new Promise((r) => setTimeout(r, 10_000, true).unref())]);
+    if (late) await Promise.all(workers.map((w) => w.terminate()));
   }
 }

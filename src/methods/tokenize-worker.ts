@@ -21,10 +21,12 @@ const { path, key, slots, rules, cls, eos } = workerData as {
   eos?: number;
 };
 const dict = { cls, eos } as GeneformerDictionaries;
+let reader: Promise<AnnDataReader> | undefined;
 let counts: Promise<MatrixReader> | undefined;
 
 async function tokenizeRows({ r0, r1, nCounts }: TokenJob) {
-  counts ??= AnnDataReader.open(path).then((reader) => reader.matrix(key));
+  reader ??= AnnDataReader.open(path);
+  counts ??= reader.then((r) => r.matrix(key));
   const block = await (await counts).readRows(r0, r1);
   checkBlock(block, "counts", { file: path, key, r0, what: "raw counts" });
   const sizes =
@@ -35,7 +37,16 @@ async function tokenizeRows({ r0, r1, nCounts }: TokenJob) {
   return tokenizeBlock(block, sizes, slots, rules, dict);
 }
 
-parentPort!.on("message", (job: TokenJob & { id: number }) => {
+parentPort!.on("message", (job: (TokenJob & { id: number }) | "close") => {
+  // the file is closed before the thread ends (terminate would leave its descriptor open);
+  // process.exit in a worker ends the worker only
+  if (job === "close") {
+    void (reader ?? Promise.resolve(undefined))
+      .then((r) => r?.close())
+      .catch(() => {})
+      .finally(() => process.exit(0));
+    return;
+  }
   tokenizeRows(job).then(
     (t) =>
       parentPort!.postMessage({ id: job.id, result: t }, [

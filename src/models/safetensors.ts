@@ -39,7 +39,7 @@ export function parseSafetensors(buf: Buffer, path: string): Weights {
     } catch (err) {
       throw new InputError(`tensor ${name} (shape [${e.shape}], ${e.dtype}): ${(err as Error).message}`, {
         file: path,
-        fix: "download the file again",
+        fix: "a damaged or truncated download: download the file again (weights are F32, F16, BF16, F64 or I64)",
       });
     }
   }

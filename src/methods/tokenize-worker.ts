@@ -38,13 +38,13 @@ async function tokenizeRows({ r0, r1, nCounts }: TokenJob) {
 }
 
 parentPort!.on("message", (job: (TokenJob & { id: number }) | "close") => {
-  // the file is closed before the thread ends (terminate would leave its descriptor open);
-  // process.exit in a worker ends the worker only
+  // the file is closed before the thread ends (terminate would leave its descriptor open); with
+  // the port closed the thread has nothing left to wait for and ends
   if (job === "close") {
     void (reader ?? Promise.resolve(undefined))
       .then((r) => r?.close())
       .catch(() => {})
-      .finally(() => process.exit(0));
+      .finally(() => parentPort!.close());
     return;
   }
   tokenizeRows(job).then(

@@ -2,8 +2,9 @@
  * The BERT encoder's forward pass (Geneformer's architecture) as a flat sequence of named ops on a
  * Device: embeddings → LayerNorm → per layer [stacked q|k|v projection → attention → output dense
  * → LayerNorm(· + residual) → intermediate with activation → output dense → LayerNorm(· +
- * residual)] → pooling; the residual is summed by the GEMM where the device says it is free there. It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding
- * output), so later layers cost nothing.
+ * residual)] → pooling; the residual is summed by the GEMM where the device says it is free there.
+ * It stops at the layer asked for (`hidden_states[layer]`, 0 = the embedding output), so later
+ * layers cost nothing.
  */
 import { InputError } from "../errors.ts";
 import type { BertModel } from "./bert.ts";

@@ -1,10 +1,10 @@
 // Pooling B×T×H hidden states to B×H: the mean over positions [from[b], to[b]) (float32 sums), or
 // the first token's row.
 //
-// mean_pool (H a multiple of 8, at most 2048 as every kernel here): one block per cell, its threads laid out as R
-// row groups × H/8 column chunks (16-byte loads, a warp reads whole 512-byte row spans); group r
-// sums rows f + r, f + r + R, … four loads in flight, then the R partial sums meet in shared
-// memory. mean_pool: the plain form for other widths. grid: B blocks.
+// mean_pool (H a multiple of 8, at most 2048 as for every kernel here): one block per cell, its
+// threads laid out as R row groups × H/8 column chunks (16-byte loads, a warp reads whole 512-byte
+// row spans); group r sums rows f + r, f + r + R, … four loads in flight, then the R partial sums
+// meet in shared memory. grid: B blocks.
 extern "C" __global__ void mean_pool(const bf16* x, const int* from, const int* to, bf16* out, int T, int H) {
   extern __shared__ float part[];  // R × H
   const int b = blockIdx.x, f = from[b], e = to[b];

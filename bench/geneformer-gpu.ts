@@ -117,3 +117,11 @@ for (const [op, ms] of profile)
   console.log(
     `  ${op.padEnd(24)} ${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / profiled).toFixed(1).padStart(5)} %`,
   );
+console.log("GEMM tuning (once per class, in the warm-up; same bits as cuBLASLt's first choice):");
+for (const t of device.tunings) {
+  const [first, kept] = [t.candidates[0]!, t.candidates[t.chosen]!];
+  const same = t.candidates.filter((x) => x.identical).length;
+  console.log(
+    `  ${t.gemm.padEnd(24)} ${first.ms.toFixed(3)} → ${kept.ms.toFixed(3)} ms (#${t.chosen} of ${t.candidates.length}, ${same} with the same bits)`,
+  );
+}

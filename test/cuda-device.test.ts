@@ -14,6 +14,7 @@ import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
 import type { CudaDevice } from "../src/gpu/cuda-device.ts";
 import { openCudaDevice } from "../src/gpu/cuda-open.ts";
 import { SM90_VARIANTS, useSm90Attention, variantName } from "../src/gpu/attention-sm90.ts";
+import { TUNING_MIN_ROWS } from "../src/gpu/gemm-tuning.ts";
 import { visibleGpus } from "../src/gpu/visible-gpus.ts";
 import { loadBert } from "../src/models/bert.ts";
 import { bertForward } from "../src/models/bert-forward.ts";
@@ -179,6 +180,37 @@ test("CUDA ops equal the CPU device's within bf16 rounding", { skip }, () => {
   gpu.firstTokenPool(hg, fg);
   cpu.firstTokenPool(hc, fc);
   compare("firstTokenPool", gpu.download(fg), cpu.download(fc), 1e-6);
+});
+
+test("GEMM tuning: once per class, on a batch of its size; the algorithm kept writes cuBLASLt's first choice's bits", {
+  skip: skip || (process.env["SCEMBED_GEMM_TUNING"] === "0" ? "SCEMBED_GEMM_TUNING=0: tuning is off" : false),
+}, () => {
+  const N = TUNING_MIN_ROWS,
+    inF = 128,
+    outF = 192;
+  const [wg, wc] = both([outF, inF], 0.1);
+  const [bg, bc] = both([outF]);
+  const ptr = (x: DTensor) => (x as unknown as { ptr: bigint }).ptr;
+  const before = gpu.tunings.length;
+  for (const [i, rows] of [N, N, N + 40, 1000].entries()) {
+    const [xg, xc] = both([rows, inF]);
+    const [rg, rc] = both([rows, outF]);
+    const og = poisoned(gpu, [rows, outF]),
+      oc = cpu.alloc([rows, outF]);
+    gpu.linear(xg, wg, bg, og, undefined, rg);
+    cpu.linear(xc, wc, bc, oc, undefined, rc);
+    compare(`tuned linear + residual, ${rows} rows`, gpu.download(og), cpu.download(oc));
+    const tuned = gpu.tunings.slice(before);
+    assert.equal(tuned.length, 1, `the class is tuned once, on its first batch of ≥ ${N} rows`);
+    const { candidates, chosen, fingerprint, rows: at } = tuned[0]!;
+    assert.equal(at, N);
+    assert.ok(
+      candidates[0]!.identical && candidates[chosen]!.identical,
+      "the kept algorithm writes the first choice's bits",
+    );
+    if (i === 0)
+      assert.equal(gpu.fingerprint(ptr(og), rows * outF * 2), fingerprint, "the call after tuning wrote those bits");
+  }
 });
 
 /** the attention kernels for heads of 64: the Hopper one (wgmma + TMA) in each variant where it runs, and mma.sync */

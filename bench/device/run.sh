@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (see pack.sh): unpacks Node.js and the pack, then runs the CUDA tests
-# ("tests"), the benchmark ("bench"), the attention kernels alone ("attention"), or all three
-# ("all"); logs go to $OUT.
+# ("tests"), the benchmark ("bench"), the attention kernels alone ("attention"), cuBLASLt's GEMM
+# algorithms ("gemms"), or all four ("all"); logs go to $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/scembed-out}; mkdir -p "$OUT"
@@ -19,6 +19,9 @@ if [[ "$1" == attention || "$1" == all ]]; then
   # SCEMBED_PICK_FASTEST=1: the tests and the benchmark run with the fastest Hopper variant
   fastest=$(sed -n 's/^fastest sm90 variant: //p' "$OUT/attention.log")
   if [[ -n "$fastest" && "${SCEMBED_PICK_FASTEST:-}" == 1 ]]; then export SCEMBED_ATTENTION_SM90=$fastest; echo "SCEMBED_ATTENTION_SM90=$fastest"; fi
+fi
+if [[ "$1" == gemms || "$1" == all ]]; then
+  timeout 120 node dist/bench/gemm-algos.js 2>&1 | tee "$OUT/gemms.log" || echo "gemm algorithms: exit $?"
 fi
 if [[ "$1" == tests || "$1" == all ]]; then
   timeout 300 node --test --test-concurrency=1 dist/test/cuda-device.test.js 2>&1 | tee "$OUT/tests.log" | grep -E "^# (tests|pass|fail|skipped)|^not ok|# SKIP" || true

@@ -4,6 +4,8 @@
  * Yᵀ = op(W)ᵀ · Xᵀ with W in PyTorch's (out×in) layout: the "TN" form cuBLASLt is fastest at.
  * A residual is summed in the same pass as C (β = 1), so the LayerNorm after it reads one tensor.
  * Descriptors and the chosen algorithm are cached per shape; plans evicted from the cache are destroyed.
+ * The algorithm is cuBLASLt's first choice, or the one `prefer` set for the shape's class (its
+ * widths, epilogue and residual; any row count) where cuBLASLt accepts it for these rows.
  */
 import type { IKoffiLib } from "koffi";
 import { CudaError } from "../errors.ts";
@@ -23,10 +25,22 @@ const DESC_TRANSA = 3,
 const EPILOGUE = { none: 1, bias: 4, reluBias: 6 } as const;
 const PREF_MAX_WORKSPACE = 1;
 const HEURISTIC_BYTES = 96;
+const ALGO_BYTES = 64;
+/** cublasLtMatmulAlgoConfigAttributes_t, in order from 0: what describe() prints */
+const ALGO_CONFIG = ["id", "tile", "splitK", "reduction", "swizzle", "custom", "stages", "inner", "cluster"];
 const WORKSPACE_BYTES = 32 << 20;
 const MAX_PLANS = 512;
 
 export type Epilogue = keyof typeof EPILOGUE;
+
+/** a GEMM's class: the algorithm that suits one row count suits the others */
+export interface GemmClass {
+  inF: number;
+  outF: number;
+  epilogue: Epilogue;
+  residual: boolean;
+}
+const classKey = (c: GemmClass) => `${c.inF}:${c.outF}:${c.epilogue}:${c.residual ? "r" : ""}`;
 
 /** a matmul descriptor, the layouts of A (W), B (x) and C = D (y), and the algorithm chosen for them */
 interface Plan {
@@ -41,6 +55,8 @@ export class CublasLt {
   private readonly f: Record<string, (...args: unknown[]) => number>;
   private readonly handle: unknown;
   private readonly plans = new Map<string, Plan>();
+  /** per class: the algorithm (64 bytes) to use where cuBLASLt accepts it */
+  private readonly preferred = new Map<string, Buffer>();
   private readonly workspace: DevicePtr;
   private readonly one = Float32Array.of(1);
   private readonly zero = Float32Array.of(0);
@@ -64,6 +80,10 @@ export class CublasLt {
       prefDestroy: "int cublasLtMatmulPreferenceDestroy(void *pref)",
       heuristic:
         "int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *count)",
+      check:
+        "int cublasLtMatmulAlgoCheck(void *handle, void *desc, void *a, void *b, void *c, void *d, const void *algo, _Out_ uint8_t *result)",
+      config:
+        "int cublasLtMatmulAlgoConfigGetAttribute(const void *algo, int attr, _Out_ uint8_t *buf, size_t size, _Out_ size_t *written)",
       matmul:
         "int cublasLtMatmul(void *handle, void *desc, const void *alpha, uint64_t A, void *Adesc, uint64_t B, void *Bdesc, const void *beta, uint64_t C, void *Cdesc, uint64_t D, void *Ddesc, const void *algo, uint64_t workspace, size_t workspaceSize, void *stream)",
     };
@@ -74,8 +94,9 @@ export class CublasLt {
     this.workspace = driver.alloc(WORKSPACE_BYTES);
   }
 
-  private plan(N: number, inF: number, outF: number, epilogue: Epilogue): Plan {
-    const key = `${N}:${inF}:${outF}:${epilogue}`;
+  private plan(N: number, c: GemmClass): Plan {
+    const { inF, outF, epilogue } = c;
+    const key = `${N}:${classKey(c)}`;
     let p = this.plans.get(key);
     if (p) return p;
     const made: Partial<Plan> = {};
@@ -92,7 +113,12 @@ export class CublasLt {
         made.a = layout(inF, outF, inF);
         made.b = layout(inF, N, inF);
         made.d = layout(outF, N, outF);
-        made.algo = this.bestAlgorithm(made as Omit<Plan, "algo">, `bf16 GEMM ${N}×${inF}→${outF}`);
+        const shaped = made as Omit<Plan, "algo">;
+        const preferred = this.preferred.get(classKey(c));
+        made.algo =
+          preferred && this.accepts(shaped, preferred)
+            ? preferred
+            : this.heuristics(shaped, 1, `bf16 GEMM ${N}×${inF}→${outF}`)[0]!;
         return made as Plan;
       },
       () => this.destroy(made),
@@ -109,8 +135,8 @@ export class CublasLt {
     check(`cublasLtMatmulDescSetAttribute(${name})`, this.f["descSet"]!(desc, attr, value, value.byteLength));
   }
 
-  /** cuBLASLt's first choice of algorithm for the plan's shapes, within our workspace */
-  private bestAlgorithm(p: Omit<Plan, "algo">, shape: string): Buffer {
+  /** cuBLASLt's choices of algorithm for the plan's shapes (up to `count`, best first), within our workspace */
+  private heuristics(p: Omit<Plan, "algo">, count: number, shape: string): Buffer[] {
     const pref = checkOut("cublasLtMatmulPreferenceCreate", (o) => this.f["prefCreate"]!(o));
     return thenRelease(
       () => {
@@ -118,18 +144,53 @@ export class CublasLt {
           "cublasLtMatmulPreferenceSetAttribute",
           this.f["prefSet"]!(pref, PREF_MAX_WORKSPACE, BigUint64Array.of(BigInt(WORKSPACE_BYTES)), 8),
         );
-        const results = Buffer.alloc(HEURISTIC_BYTES);
-        const count: number[] = [0];
+        const results = Buffer.alloc(HEURISTIC_BYTES * count);
+        const found: number[] = [0];
         check(
           "cublasLtMatmulAlgoGetHeuristic",
-          this.f["heuristic"]!(this.handle, p.desc, p.a, p.b, p.d, p.d, pref, 1, results, count),
+          this.f["heuristic"]!(this.handle, p.desc, p.a, p.b, p.d, p.d, pref, count, results, found),
         );
-        if (count[0] === 0)
+        if (found[0] === 0)
           throw new CudaError("cublasLtMatmulAlgoGetHeuristic", 15, "no algorithm for this shape", shape);
-        return results;
+        return Array.from({ length: found[0]! }, (_, i) =>
+          Buffer.from(results.subarray(i * HEURISTIC_BYTES, i * HEURISTIC_BYTES + ALGO_BYTES)),
+        );
       },
       () => check("cublasLtMatmulPreferenceDestroy", this.f["prefDestroy"]!(pref)),
     );
+  }
+
+  /** whether cuBLASLt runs `algo` on the plan's shapes within our workspace */
+  private accepts(p: Omit<Plan, "algo">, algo: Buffer): boolean {
+    const result = Buffer.alloc(HEURISTIC_BYTES);
+    if (this.f["check"]!(this.handle, p.desc, p.a, p.b, p.d, p.d, algo, result) !== 0) return false;
+    return result.readBigUInt64LE(ALGO_BYTES) <= BigInt(WORKSPACE_BYTES);
+  }
+
+  /** cuBLASLt's algorithms for N rows of the class, best first (at most `count`): candidates for `prefer` */
+  candidates(N: number, c: GemmClass, count: number): Buffer[] {
+    return this.heuristics(this.plan(N, c), count, `bf16 GEMM ${N}×${c.inF}→${c.outF}`);
+  }
+
+  /** from now on the class runs `algo` wherever cuBLASLt accepts it (plans made before are remade) */
+  prefer(c: GemmClass, algo: Buffer): void {
+    this.preferred.set(classKey(c), Buffer.from(algo));
+    for (const [key, p] of this.plans)
+      if (key.endsWith(`:${classKey(c)}`)) {
+        this.destroy(p);
+        this.plans.delete(key);
+      }
+  }
+
+  /** an algorithm's configuration, as cuBLASLt reports it ("id 66 tile 30 splitK 1 …") */
+  describe(algo: Buffer): string {
+    const value = Buffer.alloc(8);
+    return ALGO_CONFIG.map((name, attr) => {
+      value.fill(0);
+      const written: number[] = [0];
+      const ok = this.f["config"]!(algo, attr, value, 8, written) === 0;
+      return `${name} ${ok ? value.readBigUInt64LE(0) : "?"}`;
+    }).join(" ");
   }
 
   /** destroys a plan's descriptors (the host-side objects: work already queued with them is unaffected) */
@@ -153,12 +214,12 @@ export class CublasLt {
     outF: number,
     relu = false,
     residual?: DevicePtr,
+    algo?: Buffer,
   ): void {
-    const epilogue: Epilogue = bias === undefined ? "none" : relu ? "reluBias" : "bias";
     if (relu && bias === undefined) throw new Error("ReLU without bias is not fused");
     if (residual !== undefined && (relu || residual === y))
       throw new Error("a residual is summed only without ReLU, into another tensor");
-    const p = this.plan(N, inF, outF, epilogue);
+    const p = this.plan(N, gemmClass(inF, outF, bias !== undefined, relu, residual !== undefined));
     if (bias !== undefined) {
       this.biasSlot[0] = bias;
       this.setDesc(p.desc, "BIAS_POINTER", DESC_BIAS_POINTER, this.biasSlot);
@@ -178,11 +239,16 @@ export class CublasLt {
         p.d,
         y,
         p.d,
-        p.algo,
+        algo ?? p.algo,
         this.workspace,
         WORKSPACE_BYTES,
         this.driver.streamHandle,
       ),
     );
   }
+}
+
+/** the class of y = x·Wᵀ (+ bias, ReLU'd) (+ residual) */
+export function gemmClass(inF: number, outF: number, bias: boolean, relu: boolean, residual: boolean): GemmClass {
+  return { inF, outF, epilogue: !bias ? "none" : relu ? "reluBias" : "bias", residual };
 }

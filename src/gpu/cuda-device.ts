@@ -10,6 +10,7 @@ import { CublasLt } from "./cublaslt.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
 import type { CudaLibraries } from "./cuda-libraries.ts";
 import { CudaDriver, type DeviceInfo, type DevicePtr, type KernelArg } from "./driver.ts";
+import { type GemmCall, type GemmTuning, TUNING_MIN_ROWS, tuneGemm } from "./gemm-tuning.ts";
 import { KernelSet } from "./kernels.ts";
 import { MemoryPool } from "./memory-pool.ts";
 import { nvrtcCompiler } from "./nvrtc.ts";
@@ -49,6 +50,10 @@ export class CudaDevice implements Device {
   private readonly pool: MemoryPool;
   /** when set, each op is timed with events (serializing the stream) and its milliseconds summed here */
   profile: Map<string, number> | undefined;
+  /** what tuning each GEMM class found (gemm-tuning.ts); SCEMBED_GEMM_TUNING=0: cuBLASLt's first choices */
+  readonly tunings: GemmTuning[] = [];
+  private readonly tuned = new Set<string>();
+  private readonly tuneGemms = process.env["SCEMBED_GEMM_TUNING"] !== "0";
 
   constructor(libs: CudaLibraries, ordinal = 0) {
     this.driver = new CudaDriver(libs.cuda, ordinal);
@@ -184,21 +189,28 @@ export class CudaDevice implements Device {
 
   linear(x: DTensor, W: DTensor, bias: DTensor, out: DTensor, act?: Activation, residual?: DTensor): void {
     if (residual && act) throw new Error(`a residual after the ${act} activation is not supported`);
-    this.timed(`linear ${W.shape[0]}×${last(x)}${act ? ` ${act}` : ""}${residual ? " +residual" : ""}`, () => {
-      const inF = last(x),
-        outF = W.shape[0]!,
-        N = cells(x) / inF;
-      this.blas.linear(
-        (x as CudaTensor).ptr,
-        (W as CudaTensor).ptr,
-        (bias as CudaTensor).ptr,
-        (out as CudaTensor).ptr,
-        N,
-        inF,
-        outF,
-        act === "relu",
-        residual && (residual as CudaTensor).ptr,
-      );
+    const inF = last(x),
+      outF = W.shape[0]!;
+    const call: GemmCall = {
+      x: (x as CudaTensor).ptr,
+      W: (W as CudaTensor).ptr,
+      bias: (bias as CudaTensor).ptr,
+      y: (out as CudaTensor).ptr,
+      N: cells(x) / inF,
+      inF,
+      outF,
+      relu: act === "relu",
+      residual: residual && (residual as CudaTensor).ptr,
+    };
+    const gemm = `${outF}×${inF}${act ? ` ${act}` : ""}${residual ? " +residual" : ""}`;
+    if (this.tuneGemms && call.N >= TUNING_MIN_ROWS && !this.tuned.has(gemm)) {
+      this.tuned.add(gemm);
+      const tools = { time: (work: () => void) => this.driver.time(work), fingerprint: this.fingerprint.bind(this) };
+      this.tunings.push(tuneGemm(this.blas, tools, call));
+    }
+    this.timed(`linear ${gemm}`, () => {
+      const { x, W, bias, y, N, relu, residual } = call;
+      this.blas.linear(x, W, bias, y, N, inF, outF, relu, residual);
       if (act === "gelu") {
         const n2 = cells(out) / 2;
         this.driver.launch(
@@ -211,6 +223,28 @@ export class CudaDevice implements Device {
         );
       }
     });
+  }
+
+  /** a fingerprint of the bytes at `ptr` (checksum.cu): equal bits, equal fingerprints; `bytes` a multiple of 4 */
+  fingerprint(ptr: DevicePtr, bytes: number): bigint {
+    const sum = this.tensor([1], 8);
+    try {
+      const total = new BigUint64Array(1);
+      this.driver.upload(sum.ptr, total);
+      const words = bytes / 4;
+      this.driver.launch(
+        "checksum",
+        this.kernels.get("checksum.cu", "checksum"),
+        [Math.max(1, Math.min(2048, Math.ceil(words / 256))), 1, 1],
+        [256, 1, 1],
+        0,
+        [{ u64: ptr }, { u64: BigInt(words) }, p(sum)],
+      );
+      this.driver.download(total, sum.ptr);
+      return total[0]!;
+    } finally {
+      this.free(sum);
+    }
   }
 
   attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor, queries = Infinity): void {

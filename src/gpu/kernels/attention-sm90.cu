@@ -14,6 +14,8 @@
 // units), so most tiles skip rescaling O (the exponentials stay ≤ 256: exact in float32); 4 % faster
 // on an H200. (Exponentials on the FMA pipes by a polynomial, FlashAttention-4's remedy for the
 // special-function unit's 16 a clock, measured 9 % slower here: the issue slots are the limit.)
+// A warpgroup whose 64 queries all lie past the length only writes their zeros (the last block of
+// a cell, half the time): the SM's tensor cores go to the other blocks.
 // Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
 // the V rows of the last tile zeroed, so nothing non-finite there can reach the output.
 // grid: (ceil(queries/128), heads, B); block: 288 threads; dynamic shared memory: smemBytes().
@@ -151,7 +153,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     mbar_init(qFull, 1);
     for (int s = 0; s < STAGES; s++) {
       mbar_init(FULL(s), 1);
-      mbar_init(EMPTY(s), CONSUMERS);
+      mbar_init(EMPTY(s), q0 + 64 < L ? CONSUMERS : CONSUMERS / 2);  // the warpgroups with rows to compute
     }
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   }
@@ -182,6 +184,15 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
   const int wg = warp >> 2, tid = threadIdx.x & 127, g = lane >> 2, t4 = lane & 3;
   const int r0 = q0 + wg * 64 + (warp & 3) * 16 + g, r1 = r0 + 8;
   const unsigned qa = qs + wg * BOX_BYTES;
+  if (q0 + wg * 64 >= L) {  // all its rows past the length: zeros, and no products (nor stages to release)
+#pragma unroll
+    for (int j = 0; j < HEAD_DIM / 8; j++) {
+      const int c = j * 8 + 2 * t4;
+      if (r0 < T) *(unsigned*)(O + (size_t)r0 * H + c) = 0u;
+      if (r1 < T) *(unsigned*)(O + (size_t)r1 * H + c) = 0u;
+    }
+    return;
+  }
   Rows r;
 #pragma unroll
   for (int i = 0; i < HEAD_DIM / 2; i++) r.o[i] = 0.f;

@@ -184,11 +184,12 @@ export class CublasLt {
 
   /** an algorithm's configuration, as cuBLASLt reports it ("id 66 tile 30 splitK 1 …") */
   describe(algo: Buffer): string {
-    const value = Buffer.alloc(8);
     return ALGO_CONFIG.map((name, attr) => {
-      value.fill(0);
-      const written: number[] = [0];
-      const ok = this.f["config"]!(algo, attr, value, 8, written) === 0;
+      // the size must be the attribute's own: asked first
+      const size: number[] = [0];
+      const value = Buffer.alloc(16);
+      this.f["config"]!(algo, attr, value, 0, size);
+      const ok = size[0]! > 0 && size[0]! <= 8 && this.f["config"]!(algo, attr, value, size[0], size) === 0;
       return `${name} ${ok ? value.readBigUInt64LE(0) : "?"}`;
     }).join(" ");
   }

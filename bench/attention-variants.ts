@@ -36,7 +36,7 @@ const sm90Times = new Map<string, number>();
 const label = (v: Variant) =>
   v.kind === "mma"
     ? `mma.sync BQ=${v.BQ}`
-    : `wgmma+TMA BK=${v.BK} stages=${v.STAGES} minBlocks=${v.MINB}${v.PIPE ? " pipelined" : ""}${["", " lazy-max", " max-when-needed", " max-when-needed bf16x2-exp"][v.LAZY]}`;
+    : `wgmma+TMA BK=${v.BK} stages=${v.STAGES} minBlocks=${v.MINB}${v.PIPE ? " pipelined" : ""}${v.LAZY ? " lazy-max" : ""}`;
 
 const SHAPES = [
   { name: "V2-104M-like", B: 96, heads: 12, minL: 1000, maxL: 1536 },

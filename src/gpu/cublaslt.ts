@@ -28,6 +28,8 @@ const HEURISTIC_BYTES = 96;
 const ALGO_BYTES = 64;
 /** cublasLtMatmulAlgoConfigAttributes_t, in order from 0: what describe() prints */
 const ALGO_CONFIG = ["id", "tile", "splitK", "reduction", "swizzle", "custom", "stages", "inner", "cluster"];
+const ALGO_SPLITK = 2,
+  ALGO_REDUCTION = 3;
 const WORKSPACE_BYTES = 32 << 20;
 const MAX_PLANS = 512;
 
@@ -167,9 +169,16 @@ export class CublasLt {
     return result.readBigUInt64LE(ALGO_BYTES) <= BigInt(WORKSPACE_BYTES);
   }
 
-  /** cuBLASLt's algorithms for N rows of the class, best first (at most `count`): candidates for `prefer` */
+  /**
+   * cuBLASLt's algorithms for N rows of the class, best first (at most `count`): candidates for
+   * `prefer`. Only those that split no sum (split-K 1, no reduction scheme), the first choice first
+   * whatever it is: only they can write its bits. (Asked for 16, the tuning of V1's 768×256 hung an
+   * H200 past the first 8, which had all run: which candidate is not known.)
+   */
   candidates(N: number, c: GemmClass, count: number): Buffer[] {
-    return this.heuristics(this.plan(N, c), count, `bf16 GEMM ${N}×${c.inF}→${c.outF}`);
+    const [first, ...rest] = this.heuristics(this.plan(N, c), count, `bf16 GEMM ${N}×${c.inF}→${c.outF}`);
+    const whole = (algo: Buffer) => this.config(algo, ALGO_SPLITK) === 1n && this.config(algo, ALGO_REDUCTION) === 0n;
+    return [first!, ...(whole(first!) ? rest.filter(whole) : [])];
   }
 
   /** from now on the class runs `algo` wherever cuBLASLt accepts it (plans made before are remade) */
@@ -184,14 +193,17 @@ export class CublasLt {
 
   /** an algorithm's configuration, as cuBLASLt reports it ("id 66 tile 30 splitK 1 …") */
   describe(algo: Buffer): string {
-    return ALGO_CONFIG.map((name, attr) => {
-      // the size must be the attribute's own: asked first
-      const size: number[] = [0];
-      const value = Buffer.alloc(16);
-      this.f["config"]!(algo, attr, value, 0, size);
-      const ok = size[0]! > 0 && size[0]! <= 8 && this.f["config"]!(algo, attr, value, size[0], size) === 0;
-      return `${name} ${ok ? value.readBigUInt64LE(0) : "?"}`;
-    }).join(" ");
+    return ALGO_CONFIG.map((name, attr) => `${name} ${this.config(algo, attr) ?? "?"}`).join(" ");
+  }
+
+  /** one attribute of an algorithm's configuration (undefined where cuBLASLt does not say) */
+  private config(algo: Buffer, attr: number): bigint | undefined {
+    // the size must be the attribute's own: asked first
+    const size: number[] = [0];
+    const value = Buffer.alloc(16);
+    this.f["config"]!(algo, attr, value, 0, size);
+    const ok = size[0]! > 0 && size[0]! <= 8 && this.f["config"]!(algo, attr, value, size[0], size) === 0;
+    return ok ? value.readBigUInt64LE(0) : undefined;
   }
 
   /** destroys a plan's descriptors (the host-side objects: work already queued with them is unaffected) */

@@ -10,7 +10,7 @@ import { type CublasLt, gemmClass } from "./cublaslt.ts";
 import type { DevicePtr } from "./driver.ts";
 
 export const TUNING_MIN_ROWS = 16384;
-const CANDIDATES = 16;
+const CANDIDATES = 8;
 const TIMED_RUNS = 3;
 
 export interface GemmCall {

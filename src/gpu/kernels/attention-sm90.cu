@@ -13,7 +13,9 @@
 // LAZY=1 moves a row's running max only when the tile's max exceeds it by more than 8 (log2
 // units), so most tiles skip rescaling O (the exponentials stay ≤ 256: exact in float32); 4 % faster
 // on an H200. (Exponentials on the FMA pipes by a polynomial, FlashAttention-4's remedy for the
-// special-function unit's 16 a clock, measured 9 % slower here: the issue slots are the limit.)
+// special-function unit's 16 a clock, measured 9 % slower here: the issue slots are the limit.
+// Nor did fewer instructions help: the max taken only where the exponentials against the running
+// one exceed 2^12, 4 % slower; exponentials on packed bf16 pairs, 15 % slower.)
 // A warpgroup whose 64 queries all lie past the length only writes their zeros (the last block of
 // a cell, half the time): the SM's tensor cores go to the other blocks.
 // Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
@@ -80,48 +82,8 @@ __device__ __forceinline__ void mask_tail(float* s, int kv0, int L, unsigned vb,
   asm volatile("bar.sync %0, 128;" ::"r"(1 + wg) : "memory");
 }
 
-#if LAZY >= 2
-// The exponentials against the running max as it stands, no max taken: where every one of the
-// thread's partial row sums stays ≤ 2^12 (each exponential then ≤ 2^12: finite, and bf16 keeps its
-// relative precision at any scale) P and l are done and O keeps its scale. Otherwise (the first
-// tile, whose max is -inf: sums inf; or a score more than ~12 above the max) the warp takes the
-// max as below. LAZY=3: the exponentials on packed bf16 pairs (ex2.approx.bf16x2: half the
-// special-function work; the argument rounded to bf16 first).
-__device__ __forceinline__ bool softmax_as_it_stands(const float* s, unsigned (*p)[4], Rows& r, float scaleLog2) {
-  float sum0 = 0.f, sum1 = 0.f;
-#pragma unroll
-  for (int j = 0; j < BK / 8; j++) {
-    const float a0 = fmaf(s[4 * j], scaleLog2, -r.m0), a1 = fmaf(s[4 * j + 1], scaleLog2, -r.m0);
-    const float a2 = fmaf(s[4 * j + 2], scaleLog2, -r.m1), a3 = fmaf(s[4 * j + 3], scaleLog2, -r.m1);
-#if LAZY == 3
-    unsigned e01, e23;
-    asm("ex2.approx.ftz.bf16x2 %0, %1;" : "=r"(e01) : "r"(pack2(a0, a1)));
-    asm("ex2.approx.ftz.bf16x2 %0, %1;" : "=r"(e23) : "r"(pack2(a2, a3)));
-    sum0 += lo2f(e01) + hi2f(e01);
-    sum1 += lo2f(e23) + hi2f(e23);
-    p[j / 2][(j & 1) * 2] = e01;
-    p[j / 2][(j & 1) * 2 + 1] = e23;
-#else
-    const float e0 = fast_exp2(a0), e1 = fast_exp2(a1), e2 = fast_exp2(a2), e3 = fast_exp2(a3);
-    sum0 += e0 + e1;
-    sum1 += e2 + e3;
-    p[j / 2][(j & 1) * 2] = pack2(e0, e1);
-    p[j / 2][(j & 1) * 2 + 1] = pack2(e2, e3);
-#endif
-  }
-  // false for inf and NaN too
-  if (!__all_sync(0xffffffffu, sum0 <= 4096.f && sum1 <= 4096.f)) return false;
-  r.l0 += sum0;
-  r.l1 += sum1;
-  return true;
-}
-#endif
-
 // Online softmax of one tile's scores: P (bf16, the A-operand layout of the next product) and O rescaled.
 __device__ __forceinline__ void softmax(const float* s, unsigned (*p)[4], Rows& r, float scaleLog2) {
-#if LAZY >= 2
-  if (softmax_as_it_stands(s, p, r, scaleLog2)) return;
-#endif
   const float NEG_INF = __int_as_float(0xff800000);
   float mx0 = NEG_INF, mx1 = NEG_INF;
 #pragma unroll

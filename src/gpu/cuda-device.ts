@@ -4,43 +4,19 @@
  * one stream, so only downloads wait. Mirrors cpu-device.ts op for op (its test oracle).
  */
 import type { Activation, Device, DTensor } from "../models/device.ts";
+import { launchMmaAttention } from "./attention-mma.ts";
 import { launchSm90Attention, useSm90Attention } from "./attention-sm90.ts";
 import { fromBf16 } from "./bf16.ts";
 import { CublasLt } from "./cublaslt.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
 import type { CudaLibraries } from "./cuda-libraries.ts";
-import { CudaDriver, type DeviceInfo, type DevicePtr, type KernelArg } from "./driver.ts";
+import { CudaTensor, cells, f32, i32, last, p, supportedWidth } from "./cuda-tensor.ts";
+import { CudaDriver, type DeviceInfo, type DevicePtr } from "./driver.ts";
+import { fingerprint } from "./fingerprint.ts";
 import { type GemmCall, type GemmTuning, TUNING_MIN_ROWS, tuneGemm } from "./gemm-tuning.ts";
 import { KernelSet } from "./kernels.ts";
 import { MemoryPool } from "./memory-pool.ts";
 import { nvrtcCompiler } from "./nvrtc.ts";
-
-class CudaTensor implements DTensor {
-  constructor(
-    readonly shape: readonly number[],
-    readonly ptr: DevicePtr,
-    readonly size: number,
-  ) {}
-  get length(): number {
-    return this.shape.reduce((a, b) => a * b, 1);
-  }
-}
-
-const p = (x: DTensor | DevicePtr): KernelArg => ({ u64: typeof x === "bigint" ? x : (x as CudaTensor).ptr });
-const i32 = (x: number): KernelArg => ({ i32: x });
-const f32 = (x: number): KernelArg => ({ f32: x });
-const last = (x: DTensor) => x.shape[x.shape.length - 1]!;
-const cells = (x: DTensor) => (x as CudaTensor).length;
-/** the hidden sizes our kernels take (16-byte lanes, a warp's row in LayerNorm): every BERT's */
-function supportedWidth(H: number): number {
-  if (H % 8 !== 0 || H > 2048)
-    throw new CudaUnavailable(`hidden size ${H} is not supported by the CUDA kernels (a multiple of 8, at most 2048)`, {
-      fix: "use device: cpu for this model",
-    });
-  return H;
-}
-/** queries per attention block (64 or 128: 4 or 8 warps); SCEMBED_ATTENTION_BQ for experiments */
-const ATTENTION_BQ = process.env["SCEMBED_ATTENTION_BQ"] === "128" ? 128 : 64;
 
 export class CudaDevice implements Device {
   readonly name: string;
@@ -205,7 +181,10 @@ export class CudaDevice implements Device {
     const gemm = `${outF}×${inF}${act ? ` ${act}` : ""}${residual ? " +residual" : ""}`;
     if (this.tuneGemms && call.N >= TUNING_MIN_ROWS && !this.tuned.has(gemm)) {
       this.tuned.add(gemm);
-      const tools = { time: (work: () => void) => this.driver.time(work), fingerprint: this.fingerprint.bind(this) };
+      const tools = {
+        time: (work: () => void) => this.driver.time(work),
+        fingerprint: (ptr: DevicePtr, bytes: number) => fingerprint(this.driver, this.kernels, ptr, bytes),
+      };
       this.tunings.push(tuneGemm(this.blas, tools, call));
     }
     this.timed(`linear ${gemm}`, () => {
@@ -225,28 +204,6 @@ export class CudaDevice implements Device {
     });
   }
 
-  /** a fingerprint of the bytes at `ptr` (checksum.cu): equal bits, equal fingerprints; `bytes` a multiple of 4 */
-  fingerprint(ptr: DevicePtr, bytes: number): bigint {
-    const sum = this.tensor([1], 8);
-    try {
-      const total = new BigUint64Array(1);
-      this.driver.upload(sum.ptr, total);
-      const words = bytes / 4;
-      this.driver.launch(
-        "checksum",
-        this.kernels.get("checksum.cu", "checksum"),
-        [Math.max(1, Math.min(2048, Math.ceil(words / 256))), 1, 1],
-        [256, 1, 1],
-        0,
-        [{ u64: ptr }, { u64: BigInt(words) }, p(sum)],
-      );
-      this.driver.download(total, sum.ptr);
-      return total[0]!;
-    } finally {
-      this.free(sum);
-    }
-  }
-
   attention(qkv: DTensor, lengths: Int32Array, heads: number, out: DTensor, queries = Infinity): void {
     this.timed("attention", () => {
       const [B, T, H] = out.shape as [number, number, number];
@@ -256,32 +213,19 @@ export class CudaDevice implements Device {
           `attention head width ${D} is not supported by the CUDA attention (a multiple of 16)`,
           { fix: "use device: cpu for this model" },
         );
-      const BQ = ATTENTION_BQ;
-      const hopper = useSm90Attention(this.driver, D);
-      const fn = hopper ? undefined : this.kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });
-      this.withInts(lengths, (len) => {
-        if (hopper) {
-          const [qkvPtr, outPtr] = [(qkv as CudaTensor).ptr, (out as CudaTensor).ptr];
-          return launchSm90Attention(this.driver, this.kernels, {
-            qkv: qkvPtr,
-            lengths: len,
-            out: outPtr,
-            B,
-            T,
-            H,
-            heads,
-            queries,
-          });
-        }
-        this.driver.launch("attention", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [2 * BQ, 1, 1], 0, [
-          p(qkv),
-          p(len),
-          p(out),
-          i32(T),
-          i32(H),
-          f32(Math.LOG2E / Math.sqrt(D)),
-        ]);
-      });
+      const launch = useSm90Attention(this.driver, D) ? launchSm90Attention : launchMmaAttention;
+      this.withInts(lengths, (len) =>
+        launch(this.driver, this.kernels, {
+          qkv: (qkv as CudaTensor).ptr,
+          lengths: len,
+          out: (out as CudaTensor).ptr,
+          B,
+          T,
+          H,
+          heads,
+          queries,
+        }),
+      );
     });
   }
 

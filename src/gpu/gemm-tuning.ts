@@ -1,10 +1,11 @@
 /**
  * Per GEMM class (widths, epilogue, residual), the fastest of cuBLASLt's candidate algorithms
- * that writes exactly the bits of its first choice: tuning changes the speed, never a number. It
- * runs once per class, on the first call with at least TUNING_MIN_ROWS rows (a real batch, its own
- * tensors): each candidate once to warm up and fingerprint its output, then timed (the best of
- * TIMED_RUNS). The winner serves every row count cuBLASLt accepts it for; the call itself then
- * runs as usual and rewrites the output.
+ * that writes exactly the bits of its first choice: tuning changes the speed, not the arithmetic.
+ * It runs once per class, on the first call with at least TUNING_MIN_ROWS rows (a real batch, its
+ * own tensors): each candidate (those that split no sum) once to warm up and fingerprint its
+ * output, then timed (the best of TIMED_RUNS). The winner serves every row count of the class that
+ * cuBLASLt accepts it for (one algorithm, one arithmetic, however the batches fall); the call
+ * itself then runs as usual and rewrites the output.
  */
 import { type CublasLt, gemmClass } from "./cublaslt.ts";
 import type { DevicePtr } from "./driver.ts";

@@ -56,8 +56,11 @@ for (const model of MODELS) {
     const b = tensor([g.outF], 0.1);
     const r = g.residual ? tensor([N, g.outF], 1) : undefined;
     const y = device.alloc([N, g.outF]);
+    const before = device.tunings.length;
     device.linear(x, W, b, y, g.relu ? "relu" : undefined, r);
+    if (device.tunings.length === before) throw new Error("no GEMM was tuned: unset SCEMBED_GEMM_TUNING");
     const t = device.tunings.at(-1)!;
+    if (t.failed) throw new Error(`tuning ${t.gemm} failed: ${t.failed}`);
     const flops = 2 * N * g.inF * g.outF;
     const bytes = 2 * (N * g.inF + g.outF * g.inF + N * g.outF * (g.residual ? 2 : 1));
     console.log(`\n${t.gemm}: ${t.candidates.length} candidates`);

@@ -119,6 +119,10 @@ for (const [op, ms] of profile)
   );
 console.log("GEMM tuning (once per class, in the warm-up; same bits as cuBLASLt's first choice):");
 for (const t of device.tunings) {
+  if (t.failed) {
+    console.log(`  ${t.gemm.padEnd(24)} failed: ${t.failed}`);
+    continue;
+  }
   const [first, kept] = [t.candidates[0]!, t.candidates[t.chosen]!];
   const same = t.candidates.filter((x) => x.identical).length;
   console.log(

@@ -42,7 +42,7 @@ export interface GemmClass {
   epilogue: Epilogue;
   residual: boolean;
 }
-const classKey = (c: GemmClass) => `${c.inF}:${c.outF}:${c.epilogue}:${c.residual ? "r" : ""}`;
+export const classKey = (c: GemmClass) => `${c.inF}:${c.outF}:${c.epilogue}:${c.residual ? "r" : ""}`;
 
 /** a matmul descriptor, the layouts of A (W), B (x) and C = D (y), and the algorithm chosen for them */
 interface Plan {

@@ -13,7 +13,7 @@ import type { CudaLibraries } from "./cuda-libraries.ts";
 import { CudaTensor, cells, f32, i32, last, p, supportedWidth } from "./cuda-tensor.ts";
 import { CudaDriver, type DeviceInfo, type DevicePtr } from "./driver.ts";
 import { fingerprint } from "./fingerprint.ts";
-import { type GemmCall, type GemmTuning, TUNING_MIN_ROWS, tuneGemm } from "./gemm-tuning.ts";
+import { type GemmCall, GemmTuner, type GemmTuning } from "./gemm-tuning.ts";
 import { KernelSet } from "./kernels.ts";
 import { MemoryPool } from "./memory-pool.ts";
 import { nvrtcCompiler } from "./nvrtc.ts";
@@ -26,16 +26,18 @@ export class CudaDevice implements Device {
   private readonly pool: MemoryPool;
   /** when set, each op is timed with events (serializing the stream) and its milliseconds summed here */
   profile: Map<string, number> | undefined;
-  /** what tuning each GEMM class found (gemm-tuning.ts); SCEMBED_GEMM_TUNING=0: cuBLASLt's first choices */
-  readonly tunings: GemmTuning[] = [];
-  private readonly tuned = new Set<string>();
-  private readonly tuneGemms = process.env["SCEMBED_GEMM_TUNING"] !== "0";
+  private readonly gemmTuner: GemmTuner;
 
   constructor(libs: CudaLibraries, ordinal = 0) {
     this.driver = new CudaDriver(libs.cuda, ordinal);
     this.pool = new MemoryPool(this.driver);
     this.blas = new CublasLt(libs.cublasLt, this.driver);
     this.kernels = new KernelSet(this.driver, nvrtcCompiler(libs.nvrtc));
+    const tools = {
+      time: (work: () => void) => this.driver.time(work),
+      fingerprint: (ptr: DevicePtr, bytes: number) => fingerprint(this.driver, this.kernels, ptr, bytes),
+    };
+    this.gemmTuner = new GemmTuner(this.blas, tools, process.env["SCEMBED_GEMM_TUNING"] !== "0");
     const [maj, min] = this.driver.info.computeCapability;
     if (maj < 8)
       throw new CudaUnavailable(
@@ -43,6 +45,11 @@ export class CudaDevice implements Device {
         { fix: "the CUDA device needs compute capability 8.0 or newer (A100, H100, L4, RTX 30xx on); use device: cpu" },
       );
     this.name = `cuda:${ordinal} (${this.driver.info.name})`;
+  }
+
+  /** what tuning each GEMM class found (gemm-tuning.ts); SCEMBED_GEMM_TUNING=0: cuBLASLt's first choices */
+  get tunings(): readonly GemmTuning[] {
+    return this.gemmTuner.tunings;
   }
 
   get info(): DeviceInfo {
@@ -179,14 +186,7 @@ export class CudaDevice implements Device {
       residual: residual && (residual as CudaTensor).ptr,
     };
     const gemm = `${outF}×${inF}${act ? ` ${act}` : ""}${residual ? " +residual" : ""}`;
-    if (this.tuneGemms && call.N >= TUNING_MIN_ROWS && !this.tuned.has(gemm)) {
-      this.tuned.add(gemm);
-      const tools = {
-        time: (work: () => void) => this.driver.time(work),
-        fingerprint: (ptr: DevicePtr, bytes: number) => fingerprint(this.driver, this.kernels, ptr, bytes),
-      };
-      this.tunings.push(tuneGemm(this.blas, tools, call));
-    }
+    this.gemmTuner.before(call, gemm);
     this.timed(`linear ${gemm}`, () => {
       const { x, W, bias, y, N, relu, residual } = call;
       this.blas.linear(x, W, bias, y, N, inF, outF, relu, residual);

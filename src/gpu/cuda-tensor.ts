@@ -1,4 +1,7 @@
-/** The CUDA device's tensors (bf16 in device memory, from the memory pool) and the launch-argument helpers its ops share. */
+/**
+ * The CUDA device's tensors (bf16 in device memory, from the memory pool), the launch-argument
+ * helpers its ops share, and the hidden sizes its kernels take.
+ */
 import type { DTensor } from "../models/device.ts";
 import { CudaUnavailable } from "./cuda-error.ts";
 import type { DevicePtr, KernelArg } from "./driver.ts";

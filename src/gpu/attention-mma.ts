@@ -6,23 +6,25 @@
 import type { CudaDriver, DevicePtr } from "./driver.ts";
 import type { KernelSet } from "./kernels.ts";
 
+/**
+ * one attention launch: qkv B×T×3H and out B×T×H (bf16), the cells' lengths (int32 on the device),
+ * `queries` rows of each cell
+ */
+export interface AttentionArgs {
+  qkv: DevicePtr;
+  lengths: DevicePtr;
+  out: DevicePtr;
+  B: number;
+  T: number;
+  H: number;
+  heads: number;
+  queries: number;
+}
+
 const BQ = process.env["SCEMBED_ATTENTION_BQ"] === "128" ? 128 : 64;
 
 /** softmax(Q·Kᵀ/√D + mask)·V for `queries` rows of each cell, heads of H / heads */
-export function launchMmaAttention(
-  driver: CudaDriver,
-  kernels: KernelSet,
-  args: {
-    qkv: DevicePtr;
-    lengths: DevicePtr;
-    out: DevicePtr;
-    B: number;
-    T: number;
-    H: number;
-    heads: number;
-    queries: number;
-  },
-): void {
+export function launchMmaAttention(driver: CudaDriver, kernels: KernelSet, args: AttentionArgs): void {
   const { qkv, lengths, out, B, T, H, heads, queries } = args;
   const D = H / heads;
   const fn = kernels.get("attention.cu", "attention", { HEAD_DIM: D, BQ });

@@ -4,7 +4,8 @@
  * The kernel reads Q, K and V through one TMA tensor map over the B×T×3H qkv tensor (64-row boxes
  * of one head, 128-byte swizzle), made here for each launch since the tensor's address changes.
  */
-import type { CudaDriver, DevicePtr } from "./driver.ts";
+import type { AttentionArgs } from "./attention-mma.ts";
+import type { CudaDriver } from "./driver.ts";
 import type { KernelSet } from "./kernels.ts";
 import { tensorMap } from "./tensor-map.ts";
 
@@ -71,16 +72,7 @@ function sharedBytes(v: Sm90Variant): number {
 export function launchSm90Attention(
   driver: CudaDriver,
   kernels: KernelSet,
-  args: {
-    qkv: DevicePtr;
-    lengths: DevicePtr;
-    out: DevicePtr;
-    B: number;
-    T: number;
-    H: number;
-    heads: number;
-    queries: number;
-  },
+  args: AttentionArgs,
   variant: Sm90Variant = sm90Variant(),
 ): void {
   const { qkv, lengths, out, B, T, H, heads, queries } = args;

@@ -3,23 +3,9 @@
  * Hopper's heads of 64 (attention-sm90.ts): one block per 64 queries (or 128: 4 or 8 warps;
  * SCEMBED_ATTENTION_BQ=128 for experiments) of one head of one cell.
  */
-import type { CudaDriver, DevicePtr } from "./driver.ts";
+import type { AttentionArgs } from "./attention-args.ts";
+import type { CudaDriver } from "./driver.ts";
 import type { KernelSet } from "./kernels.ts";
-
-/**
- * one attention launch: qkv B×T×3H and out B×T×H (bf16), the cells' lengths (int32 on the device),
- * `queries` rows of each cell
- */
-export interface AttentionArgs {
-  qkv: DevicePtr;
-  lengths: DevicePtr;
-  out: DevicePtr;
-  B: number;
-  T: number;
-  H: number;
-  heads: number;
-  queries: number;
-}
 
 const BQ = process.env["SCEMBED_ATTENTION_BQ"] === "128" ? 128 : 64;
 

@@ -4,7 +4,7 @@
  * The kernel reads Q, K and V through one TMA tensor map over the B×T×3H qkv tensor (64-row boxes
  * of one head, 128-byte swizzle), made here for each launch since the tensor's address changes.
  */
-import type { AttentionArgs } from "./attention-mma.ts";
+import type { AttentionArgs } from "./attention-args.ts";
 import type { CudaDriver } from "./driver.ts";
 import type { KernelSet } from "./kernels.ts";
 import { tensorMap } from "./tensor-map.ts";

@@ -255,12 +255,14 @@ test("a task near its time limit gets SIGTERM, logs progress, records interrupte
   const input = join(dir, "slow.zarr");
   await writeSyntheticZarr(input, { nObs: 36, genes, density: 0.9, seed: 7 });
   const config = join(dir, "slow.yaml");
-  // 1 minute, SIGTERM 25 s before: SLURM checks limits every 30 s and signals up to 30 s early,
-  // so the task hears it 5 to 35 s after it starts, well before its 50 s or more of work end
+  // 1 minute, SIGTERM 15 s before: SLURM checks limits every 30 s and signals up to 30 s early,
+  // so the task hears it 15 to 45 s after it starts: after its first progress line (10 % of the
+  // cells, about 9 s of work at the 0.45 cells/s of a CI run) and well before its ~80 s of work end.
+  // (With 25 s the signal came 5 s in once, before any progress line was due.)
   writeFileSync(
     config,
     [
-      `embedding_cpu: {methods: [geneformer-v1], batch_size: 2, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu-reference, token_budget: 4096}, slurm: {time: "00:01:00", signal_grace_s: 25}}`,
+      `embedding_cpu: {methods: [geneformer-v1], batch_size: 2, input_files: [${input}], output_dir: ${join(dir, "out")}, init_kwargs: {model_dir: ${join(FIXTURES, "geneformer/models/tinyV1/bin")}, device: cpu-reference, token_budget: 4096}, slurm: {time: "00:01:00", signal_grace_s: 15}}`,
     ].join("\n"),
   );
   const wf = join(dir, "wf");

@@ -8,6 +8,7 @@ import { constants } from "node:fs";
 import { chmod, copyFile, mkdir, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { allDone } from "../store/all-done.ts";
 
 export interface CopyOptions {
   /** files copied at a time (default: 4 × os.availableParallelism(): the copies wait on the disk) */
@@ -23,7 +24,7 @@ export async function copyTree(src: string, dest: string, opts: CopyOptions = {}
   let failed = false;
   // every lane has stopped before this returns (or throws the first error): nothing writes into
   // `dest` once the caller removes it
-  const lanesDone = await Promise.allSettled(
+  await allDone(
     Array.from({ length: lanes }, async () => {
       for (let pair = queue.pop(); pair && !failed; pair = queue.pop()) {
         try {
@@ -37,8 +38,6 @@ export async function copyTree(src: string, dest: string, opts: CopyOptions = {}
       }
     }),
   );
-  const first = lanesDone.find((r) => r.status === "rejected");
-  if (first) throw first.reason;
 }
 
 /** Creates the directories of `dest` and lists the files to copy into it, in tree order. */

@@ -7,6 +7,7 @@
  * one chunk's time on 16 cores); a shard's chunks are then written in order.
  */
 import { ScembedError } from "../errors.ts";
+import { allDone } from "./all-done.ts";
 import { elementCount } from "./chunk-region.ts";
 import type { CodecConfig } from "./codecs/registry.ts";
 import { allocate, isNumericDtype, type ArrayData, type Dtype, type NumericArray } from "./dtype.ts";
@@ -125,14 +126,6 @@ interface Unit {
   unit: number;
   data: ArrayData;
   last: boolean;
-}
-
-/** The values of all `work`, once all of it has ended; the first failure is thrown (nothing is left running). */
-async function allDone<T>(work: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** Elements [from, to) of `data`, without a copy for typed arrays. */

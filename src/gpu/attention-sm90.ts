@@ -11,37 +11,40 @@ import { tensorMap } from "./tensor-map.ts";
 
 /** compile-time shape of the kernel: keys a tile, shared-memory stages, blocks an SM (a launch
  * bound), PIPE 1: the next tile's scores issued before this tile's softmax, LAZY 1: a row's running
- * max moves only by more than 8 (most tiles skip rescaling O) */
+ * max moves only by more than 8 (most tiles skip rescaling O), PRODUCER 0: no producer warp (thread
+ * 0 loads), so two blocks an SM get 128 registers a thread instead of 96 */
 export interface Sm90Variant {
   BK: 64 | 128;
   STAGES: number;
   MINB: number;
   PIPE: 0 | 1;
   LAZY: 0 | 1;
+  PRODUCER: 0 | 1;
 }
 /** the fastest on an H200 (bench/attention-variants.ts, 2026-12-02): 64-key tiles, 2 stages, two
- * blocks an SM, the lazy max: 400 and 387 TFLOP/s on V2-like batches in two runs once a warpgroup
- * with no rows computes nothing (3 stages: 388, 373; an earlier run before that change had 3 stages
- * ahead, 397 vs 379; without the lazy max: 375–390; 128-key tiles, one block an SM: 297–309;
- * pipelined: 265; mma.sync: 229) */
-export const SM90_DEFAULT: Sm90Variant = { BK: 64, STAGES: 2, MINB: 2, PIPE: 0, LAZY: 1 };
-const v = (BK: 64 | 128, STAGES: number, MINB: number, PIPE: 0 | 1, LAZY: 0 | 1): Sm90Variant => ({
+ * blocks an SM, the lazy max: 372–400 TFLOP/s on V2-like batches in six runs (3 stages 373–393,
+ * ahead in two of them; without the lazy max: 375–390; 128-key tiles, one block an SM: 292–309; no
+ * producer warp: 287; that and FlashAttention-3's intra-warpgroup overlap, unserialized: 265–288;
+ * the two warpgroups taking turns (ping-pong): 244–282; mma.sync: 229) */
+export const SM90_DEFAULT: Sm90Variant = { BK: 64, STAGES: 2, MINB: 2, PIPE: 0, LAZY: 1, PRODUCER: 1 };
+const v = (BK: 64 | 128, STAGES: number, MINB: number, PIPE: 0 | 1, LAZY: 0 | 1, PRODUCER: 0 | 1 = 1): Sm90Variant => ({
   BK,
   STAGES,
   MINB,
   PIPE,
   LAZY,
+  PRODUCER,
 });
 /** the variants the CUDA tests check against the CPU reference: the default and those worth measuring */
 export const SM90_VARIANTS: Sm90Variant[] = [
   SM90_DEFAULT,
   v(64, 3, 2, 0, 1),
-  v(64, 3, 2, 0, 0),
+  v(64, 3, 2, 0, 1, 0),
+  v(64, 4, 2, 1, 1, 0),
   v(128, 2, 1, 0, 1),
-  v(64, 3, 1, 1, 1),
 ];
 
-/** SCEMBED_ATTENTION_SM90="BK,STAGES,MINB,PIPE,LAZY" picks another of SM90_VARIANTS (for benchmarks) */
+/** SCEMBED_ATTENTION_SM90="BK,STAGES,MINB,PIPE,LAZY,PRODUCER" picks another of SM90_VARIANTS (for benchmarks) */
 export function sm90Variant(env = process.env): Sm90Variant {
   const named = env["SCEMBED_ATTENTION_SM90"];
   if (!named) return SM90_DEFAULT;
@@ -50,10 +53,20 @@ export function sm90Variant(env = process.env): Sm90Variant {
   return v;
 }
 
-export const variantName = (v: Sm90Variant) => `${v.BK},${v.STAGES},${v.MINB},${v.PIPE},${v.LAZY}`;
+/** the kernel's compile-time defines for a variant */
+export const sm90Defines = ({ BK, STAGES, MINB, PIPE, LAZY, PRODUCER }: Sm90Variant): Record<string, number> => ({
+  BK,
+  STAGES,
+  MINB,
+  PIPE,
+  LAZY,
+  PRODUCER,
+});
+export const variantName = (v: Sm90Variant) => `${v.BK},${v.STAGES},${v.MINB},${v.PIPE},${v.LAZY},${v.PRODUCER}`;
 const HEAD_DIM = 64;
 const BQ = 128;
-const THREADS = 288;
+/** two consumer warpgroups and, unless PRODUCER is 0, a producer warp */
+const threads = (v: Sm90Variant) => (v.PRODUCER ? 288 : 256);
 /** the compiled variants whose dynamic shared-memory limit is raised already (once each, not per launch) */
 const raised = new Set<unknown>();
 
@@ -76,7 +89,7 @@ export function launchSm90Attention(
   variant: Sm90Variant = sm90Variant(),
 ): void {
   const { qkv, lengths, out, B, T, H, heads, queries } = args;
-  const fn = kernels.get("attention-sm90.cu", "attention_sm90", { ...variant }, "sm_90a");
+  const fn = kernels.get("attention-sm90.cu", "attention_sm90", sm90Defines(variant), "sm_90a");
   const smem = sharedBytes(variant);
   if (!raised.has(fn)) {
     driver.allowSharedMemory(fn, smem);
@@ -88,12 +101,12 @@ export function launchSm90Attention(
     strides: [3 * H * 2, T * 3 * H * 2],
     box: [HEAD_DIM, 64, 1],
   });
-  driver.launch("attention_sm90", fn, [Math.ceil(Math.min(T, queries) / BQ), heads, B], [THREADS, 1, 1], smem, [
-    { bytes: map },
-    { u64: lengths },
-    { u64: out },
-    { i32: T },
-    { i32: H },
-    { f32: Math.LOG2E / Math.sqrt(HEAD_DIM) },
-  ]);
+  driver.launch(
+    "attention_sm90",
+    fn,
+    [Math.ceil(Math.min(T, queries) / BQ), heads, B],
+    [threads(variant), 1, 1],
+    smem,
+    [{ bytes: map }, { u64: lengths }, { u64: out }, { i32: T }, { i32: H }, { f32: Math.LOG2E / Math.sqrt(HEAD_DIM) }],
+  );
 }

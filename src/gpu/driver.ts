@@ -15,6 +15,8 @@ const MAX_ARGS = 32;
 /** room for arguments passed by value, each at a 64-byte-aligned offset */
 const BYTE_ARGS = 1024;
 const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+const CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES = 3;
+const CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
 const CU_EVENT_DISABLE_TIMING = 2;
 const CUDA_ERROR_NOT_READY = 600;
 
@@ -75,6 +77,7 @@ export class CudaDriver {
       cuEventDestroy: "int cuEventDestroy_v2(void *event)",
       cuEventQuery: "int cuEventQuery(void *event)",
       cuFuncSetAttribute: "int cuFuncSetAttribute(void *fn, int attr, int value)",
+      cuFuncGetAttribute: "int cuFuncGetAttribute(_Out_ int *value, int attr, void *fn)",
     };
     this.fn = Object.fromEntries(
       Object.entries(decl).map(([name, sig]) => [name, lib.func(sig) as (...args: unknown[]) => number]),
@@ -201,6 +204,13 @@ export class CudaDriver {
         null,
       ),
     );
+  }
+
+  /** registers a thread and local memory (spills) a thread of a compiled kernel, for benchmarks */
+  kernelResources(fn: unknown): { registers: number; localBytes: number } {
+    const get = (attr: number) =>
+      checkOut("cuFuncGetAttribute", (o) => this.fn["cuFuncGetAttribute"]!(o, attr, fn)) as number;
+    return { registers: get(CU_FUNC_ATTRIBUTE_NUM_REGS), localBytes: get(CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES) };
   }
 
   /** lets `fn` take more than 48 KB of dynamic shared memory */

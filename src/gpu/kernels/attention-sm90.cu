@@ -8,19 +8,30 @@
 // S = Q·Kᵀ with Q and K from shared memory (K-major), O += P·V with P from registers (the S
 // accumulator layout is the A-operand layout) and V from shared memory, transposed by the
 // instruction (MN-major). Online softmax in registers between them, as in attention.cu. PIPE=1:
-// the next tile's Q·Kᵀ is issued before this tile's softmax (FlashAttention-3's intra-warpgroup
-// overlap).
+// FlashAttention-3's intra-warpgroup overlap: the next tile's Q·Kᵀ and this tile's P·V are issued
+// together, the next tile's softmax runs while P·V does. ptxas keeps wgmmas asynchronous only in
+// this shape: fresh score registers each tile, P made and O rescaled with nothing in flight, and
+// the same products on every path (the last tile issues one more, fully masked, Q·Kᵀ); otherwise
+// it serializes every wgmma and says so (C7512–C7515; `nvcc -arch=sm_90a -cubin -Xptxas -v` on
+// this file shows them, registers and spills without a GPU). With the producer warp, two blocks
+// an SM leave it 96 registers: it spills; PRODUCER=0 gives it 128 (118 used). Measured on an H200:
+// 265–288 TFLOP/s, no faster than PRODUCER=0 without it (287), both behind the default (372–400).
+// (Also tried and dropped: the two warpgroups taking turns to issue, FlashAttention-3's ping-pong,
+// 244–282; each tile in two halves of 32 keys, 199–208.)
 // LAZY=1 moves a row's running max only when the tile's max exceeds it by more than 8 (log2
 // units), so most tiles skip rescaling O (the exponentials stay ≤ 256: exact in float32); 4 % faster
 // on an H200. (Exponentials on the FMA pipes by a polynomial, FlashAttention-4's remedy for the
 // special-function unit's 16 a clock, measured 9 % slower here: the issue slots are the limit.
 // Nor did fewer instructions help: the max taken only where the exponentials against the running
 // one exceed 2^12, 4 % slower; exponentials on packed bf16 pairs, 15 % slower.)
+// PRODUCER=0: no producer warp; thread 0 loads each tile once both warpgroups have released its
+// stage, checking twice a tile (`refill`), so two blocks an SM fit 128 registers a thread. Slower
+// (287 vs 385 TFLOP/s), probably as its warpgroup then waits for the other's releases.
 // A warpgroup whose 64 queries all lie past the length only writes their zeros (the last block of
 // a cell, half the time): the SM's tensor cores go to the other blocks.
 // Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
 // the V rows of the last tile zeroed, so nothing non-finite there can reach the output.
-// grid: (ceil(queries/128), heads, B); block: 288 threads; dynamic shared memory: smemBytes().
+// grid: (ceil(queries/128), heads, B); block: 288 threads (PRODUCER=0: 256); dynamic shared memory: smemBytes().
 #define HEAD_DIM 64
 #ifndef BK
 #define BK 128
@@ -37,9 +48,16 @@
 #ifndef LAZY
 #define LAZY 0
 #endif
+#ifndef PRODUCER
+#define PRODUCER 1
+#endif
 #define BQ 128
 #define CONSUMERS 256
+#if PRODUCER
 #define THREADS (CONSUMERS + 32)
+#else  // thread 0 loads: two blocks an SM then put 4 warps on a scheduler, 128 registers each, not 96
+#define THREADS CONSUMERS
+#endif
 #define ROW_BYTES 128                 // one row of a head: 64 bf16
 #define BOX_BYTES (64 * ROW_BYTES)    // one TMA box: 64 rows
 #define TILE_BYTES (BK * ROW_BYTES)
@@ -66,24 +84,41 @@ __device__ __forceinline__ void issue_scores(float* s, unsigned qa, unsigned kb)
   wgmma_commit();
 }
 
-// Masks keys ≥ L in the tile at kv0 and zeroes their V rows (each row keeps its 128 bytes under the swizzle).
-__device__ __forceinline__ void mask_tail(float* s, int kv0, int L, unsigned vb, int t4, int tid, int wg) {
-  const float NEG_INF = __int_as_float(0xff800000);
-#pragma unroll
-  for (int j = 0; j < BK / 8; j++) {
-#pragma unroll
-    for (int e = 0; e < 2; e++) {
-      if (kv0 + j * 8 + 2 * t4 + e >= L) s[4 * j + e] = s[4 * j + 2 + e] = NEG_INF;
-    }
-  }
+// Zeroes the V rows of keys ≥ L in the tile at kv0 (padding rows: whatever they hold must not reach
+// O; each row keeps its 128 bytes under the swizzle).
+__device__ __forceinline__ void zero_v_tail(unsigned vb, int kv0, int L, int tid, int wg) {
   for (unsigned a = vb + (L - kv0) * ROW_BYTES + tid * 16; a < vb + TILE_BYTES; a += 128 * 16)
     asm volatile("st.shared.v4.u32 [%0], {%1, %1, %1, %1};" ::"r"(a), "r"(0u) : "memory");
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
   asm volatile("bar.sync %0, 128;" ::"r"(1 + wg) : "memory");
 }
 
-// Online softmax of one tile's scores: P (bf16, the A-operand layout of the next product) and O rescaled.
-__device__ __forceinline__ void softmax(const float* s, unsigned (*p)[4], Rows& r, float scaleLog2) {
+// Masks the scores of keys ≥ L among KEYS keys from k0.
+template <int KEYS>
+__device__ __forceinline__ void mask_keys(float* s, int k0, int L, int t4) {
+  const float NEG_INF = __int_as_float(0xff800000);
+#pragma unroll
+  for (int j = 0; j < KEYS / 8; j++) {
+#pragma unroll
+    for (int e = 0; e < 2; e++) {
+      if (k0 + j * 8 + 2 * t4 + e >= L) s[4 * j + e] = s[4 * j + 2 + e] = NEG_INF;
+    }
+  }
+}
+
+// Masks keys ≥ L in the tile at kv0 and zeroes their V rows.
+__device__ __forceinline__ void mask_tail(float* s, int kv0, int L, unsigned vb, int t4, int tid, int wg) {
+  mask_keys<BK>(s, kv0, L, t4);
+  zero_v_tail(vb, kv0, L, tid, wg);
+}
+
+// Online softmax of one tile's scores, in place: s becomes the exponentials (P before rounding),
+// the running max and sum move; O must then be multiplied by the returned factors where `up`.
+struct Rescale {
+  float alpha0, alpha1;
+  bool up;
+};
+__device__ __forceinline__ Rescale softmax(float* s, Rows& r, float scaleLog2) {
   const float NEG_INF = __int_as_float(0xff800000);
   float mx0 = NEG_INF, mx1 = NEG_INF;
 #pragma unroll
@@ -110,23 +145,36 @@ __device__ __forceinline__ void softmax(const float* s, unsigned (*p)[4], Rows& 
   float sum0 = 0.f, sum1 = 0.f;
 #pragma unroll
   for (int j = 0; j < BK / 8; j++) {
-    const float e0 = fast_exp2(fmaf(s[4 * j], scaleLog2, -n0)), e1 = fast_exp2(fmaf(s[4 * j + 1], scaleLog2, -n0));
-    const float e2 = fast_exp2(fmaf(s[4 * j + 2], scaleLog2, -n1)), e3 = fast_exp2(fmaf(s[4 * j + 3], scaleLog2, -n1));
-    sum0 += e0 + e1;
-    sum1 += e2 + e3;
-    p[j / 2][(j & 1) * 2] = pack2(e0, e1);
-    p[j / 2][(j & 1) * 2 + 1] = pack2(e2, e3);
+    s[4 * j] = fast_exp2(fmaf(s[4 * j], scaleLog2, -n0));
+    s[4 * j + 1] = fast_exp2(fmaf(s[4 * j + 1], scaleLog2, -n0));
+    s[4 * j + 2] = fast_exp2(fmaf(s[4 * j + 2], scaleLog2, -n1));
+    s[4 * j + 3] = fast_exp2(fmaf(s[4 * j + 3], scaleLog2, -n1));
+    sum0 += s[4 * j] + s[4 * j + 1];
+    sum1 += s[4 * j + 2] + s[4 * j + 3];
   }
   r.l0 = r.l0 * alpha0 + sum0;
   r.l1 = r.l1 * alpha1 + sum1;
-  if (up) {
+  return {alpha0, alpha1, up};
+}
+
+__device__ __forceinline__ void rescale(Rows& r, const Rescale& c) {
+  if (!c.up) return;
 #pragma unroll
-    for (int j = 0; j < HEAD_DIM / 8; j++) {
-      r.o[4 * j] *= alpha0;
-      r.o[4 * j + 1] *= alpha0;
-      r.o[4 * j + 2] *= alpha1;
-      r.o[4 * j + 3] *= alpha1;
-    }
+  for (int j = 0; j < HEAD_DIM / 8; j++) {
+    r.o[4 * j] *= c.alpha0;
+    r.o[4 * j + 1] *= c.alpha0;
+    r.o[4 * j + 2] *= c.alpha1;
+    r.o[4 * j + 3] *= c.alpha1;
+  }
+}
+
+// P (bf16, the A-operand layout of the next product) from KEYS exponentials
+template <int KEYS>
+__device__ __forceinline__ void pack_p(const float* e, unsigned (*p)[4]) {
+#pragma unroll
+  for (int j = 0; j < KEYS / 8; j++) {
+    p[j / 2][(j & 1) * 2] = pack2(e[4 * j], e[4 * j + 1]);
+    p[j / 2][(j & 1) * 2 + 1] = pack2(e[4 * j + 2], e[4 * j + 3]);
   }
 }
 
@@ -162,22 +210,37 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
   __syncthreads();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
 
-  if (warp == CONSUMERS / 32) {  // the producer
-    if (lane == 0) {
-      const int cq = head * HEAD_DIM, ck = H + head * HEAD_DIM, cv = 2 * H + head * HEAD_DIM;
-      mbar_expect_tx(qFull, 2 * BOX_BYTES);
-      tma_box(qs, &map, cq, q0, b, qFull);
-      tma_box(qs + BOX_BYTES, &map, cq, q0 + 64, b, qFull);
-      for (int it = 0; it < tiles; it++) {
-        const int s = it % STAGES;
-        if (it >= STAGES) mbar_wait(EMPTY(s), ((it / STAGES) - 1) & 1);
-        mbar_expect_tx(FULL(s), 2 * TILE_BYTES);
+  const int ck = H + head * HEAD_DIM, cv = 2 * H + head * HEAD_DIM;
+  // K and V of tile `it` into its stage, once both warpgroups are done with the tile STAGES before
+  auto load = [&](int it) {
+    const int s = it % STAGES;
+    if (it >= STAGES) mbar_wait(EMPTY(s), ((it / STAGES) - 1) & 1);
+    mbar_expect_tx(FULL(s), 2 * TILE_BYTES);
 #pragma unroll
-        for (int h = 0; h < BK / 64; h++) {
-          tma_box(ks + s * TILE_BYTES + h * BOX_BYTES, &map, ck, it * BK + 64 * h, b, FULL(s));
-          tma_box(vs + s * TILE_BYTES + h * BOX_BYTES, &map, cv, it * BK + 64 * h, b, FULL(s));
-        }
-      }
+    for (int h = 0; h < BK / 64; h++) {
+      tma_box(ks + s * TILE_BYTES + h * BOX_BYTES, &map, ck, it * BK + 64 * h, b, FULL(s));
+      tma_box(vs + s * TILE_BYTES + h * BOX_BYTES, &map, cv, it * BK + 64 * h, b, FULL(s));
+    }
+  };
+  const bool loader = PRODUCER ? warp == CONSUMERS / 32 && lane == 0 : threadIdx.x == 0;
+  if (loader) {
+    mbar_expect_tx(qFull, 2 * BOX_BYTES);
+    tma_box(qs, &map, head * HEAD_DIM, q0, b, qFull);
+    tma_box(qs + BOX_BYTES, &map, head * HEAD_DIM, q0 + 64, b, qFull);
+  }
+  // PRODUCER=0: thread 0 loads tiles as stages come free: the first STAGES now, later ones where
+  // its warpgroup checks; it waits for a stage only when its own warpgroup needs that tile next.
+  int next = 0;
+  auto refill = [&](int need) {
+    while (next < tiles) {
+      if (next > need && next >= STAGES && !mbar_test(EMPTY(next % STAGES), ((next / STAGES) - 1) & 1)) break;
+      load(next++);
+    }
+  };
+  if (!PRODUCER && loader) refill(STAGES - 1);
+  if (PRODUCER && warp == CONSUMERS / 32) {  // the producer
+    if (lane == 0) {
+      for (int it = 0; it < tiles; it++) load(it);
     }
     return;
   }
@@ -206,45 +269,60 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
 #define VB(it) (vs + ((it) % STAGES) * TILE_BYTES)
 
 #if PIPE
-  // FlashAttention-3's intra-warpgroup overlap: the next tile's scores run on the tensor cores
-  // while this tile's softmax runs on the other pipes. Two score arrays, the loop unrolled by two
-  // so that each stays in registers.
-  float sa[BK / 2], sb[BK / 2];
-  mbar_wait(FULL(0), 0);
-  issue_scores(sa, qa, KB(0));
-  wgmma_wait_all();
-  registers_ready<BK / 2>(sa);
-  auto step = [&](float* cur, float* next, int it) {
-    if (it + 1 < tiles) {
-      mbar_wait(FULL((it + 1) % STAGES), ((it + 1) / STAGES) & 1);
-      issue_scores(next, qa, KB(it + 1));
-      registers_ready<BK / 2>(next);
-    }
-    if ((it + 1) * BK > L) mask_tail(cur, it * BK, L, VB(it), t4, tid, wg);
-    softmax(cur, p, r, scaleLog2);
-    issue_pv(r, p, VB(it));
+  // Tile 0's scores and softmax first; then for each tile: the next tile's Q·Kᵀ and this tile's
+  // P·V issued together, the next tile's softmax while P·V runs, then (nothing in flight) O
+  // rescaled and the next P made.
+  {
+    float s0[BK / 2];
+    if (!PRODUCER && loader) refill(0);
+    mbar_wait(FULL(0), 0);
+    issue_scores(s0, qa, KB(0));
     wgmma_wait_all();
-    registers_ready<BK / 2>(next);
+    registers_ready<BK / 2>(s0);
+    if (BK > L) mask_tail(s0, 0, L, VB(0), t4, tid, wg);
+    softmax(s0, r, scaleLog2);  // O is still zero: nothing to rescale
+    pack_p<BK>(s0, p);
+  }
+  // The same products every tile (ptxas serializes them where their number depends on the path):
+  // after the last tile, scores against the last tile's keys again, all masked, so that softmax
+  // leaves the rows as they are.
+  for (int it = 0; it < tiles; it++) {
+    const bool more = it + 1 < tiles;
+    float sc[BK / 2];
+    if (more) {
+      if (!PRODUCER && loader) refill(it + 1);
+      mbar_wait(FULL((it + 1) % STAGES), ((it + 1) / STAGES) & 1);
+    }
+    issue_scores(sc, qa, KB(more ? it + 1 : it));
+    issue_pv(r, p, VB(it));
+    wgmma_wait<1>();
+    registers_ready<BK / 2>(sc);
+    if ((it + 2) * BK > L) mask_keys<BK>(sc, (it + 1) * BK, L, t4);  // past the last tile: every key
+    const Rescale c = softmax(sc, r, scaleLog2);
+    wgmma_wait<0>();
     registers_ready<HEAD_DIM / 2>(r.o);
     mbar_arrive(EMPTY(it % STAGES));
-  };
-  for (int it = 0; it < tiles; it += 2) {
-    step(sa, sb, it);
-    if (it + 1 < tiles) step(sb, sa, it + 1);
+    if (!PRODUCER && loader) refill(it + 1);
+    if (more && (it + 2) * BK > L) zero_v_tail(VB(it + 1), (it + 1) * BK, L, tid, wg);
+    rescale(r, c);
+    pack_p<BK>(sc, p);
   }
 #else
   for (int it = 0; it < tiles; it++) {
     float sc[BK / 2];
+    if (!PRODUCER && loader) refill(it);
     mbar_wait(FULL(it % STAGES), (it / STAGES) & 1);
     issue_scores(sc, qa, KB(it));
     wgmma_wait_all();
     registers_ready<BK / 2>(sc);
     if ((it + 1) * BK > L) mask_tail(sc, it * BK, L, VB(it), t4, tid, wg);
-    softmax(sc, p, r, scaleLog2);
+    rescale(r, softmax(sc, r, scaleLog2));
+    pack_p<BK>(sc, p);
     issue_pv(r, p, VB(it));
     wgmma_wait_all();
     registers_ready<HEAD_DIM / 2>(r.o);
     mbar_arrive(EMPTY(it % STAGES));
+    if (!PRODUCER && loader) refill(it);
   }
 #endif
 

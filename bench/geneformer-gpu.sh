@@ -21,7 +21,7 @@ node dist/bench/geneformer-gpu.js "$W/models/V1-10M" "$W/tokens/v1" mean "$W/hf-
 for b in ${BUDGETS-32768 262144}; do node dist/bench/geneformer-gpu.js "$W/models/V2-104M" "$W/tokens/v2" cls "$W/hf-v2.json" "$W/ref-v2" $b | grep -E "^\| scembed|^ratio"; done
 fi
 
-[ -n "${NO_E2E:-}" ] && exit 0  # NO_E2E=1: the throughput rows alone
+[ "${NO_E2E:-0}" = 1 ] && exit 0  # NO_E2E=1: the throughput rows alone
 # End to end (issue 18): `scembed embed` of a 20,000-cell .h5ad (the demo's PBMCs tiled 7×, counts
 # thinned to P=0.26: the issue's mean of ~527 tokens a cell) with the random-init V2-104M; cold = no
 # token cache (compiled kernels cached by the runs above), warm = tokens cached. Wall time of the

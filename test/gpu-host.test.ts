@@ -1,14 +1,19 @@
 /**
  * The host side of the CUDA device, which runs without a GPU: token-budget batching, the
  * out-of-memory split, the allocator's size classes, bf16 rounding, library search, GPU
- * visibility and device choice, and the local executor's one worker per visible GPU.
+ * visibility and device choice, the local executor's one worker per visible GPU, and the Hopper
+ * attention variants (their names, and, where nvcc is installed, that ptxas keeps their wgmma
+ * asynchronous).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, CudaError } from "../src/errors.ts";
+import { SM90_DEFAULT, SM90_VARIANTS, sm90Defines, sm90Variant, variantName } from "../src/gpu/attention-sm90.ts";
 import { fromBf16, toBf16 } from "../src/gpu/bf16.ts";
+import { kernelSource } from "../src/gpu/kernels.ts";
 import { candidates, LIBRARIES } from "../src/gpu/cuda-libraries.ts";
 import { sizeClass } from "../src/gpu/memory-pool.ts";
 import { deviceChoice, selectDevice } from "../src/gpu/select-device.ts";
@@ -210,4 +215,52 @@ test("CUDA initialization: transient errors are retried after the configured pau
   };
   await assert.rejects(openWithRetry(memoryLogger(), { attempts: 3, delaysS: [30] }, sleep, noDevice), /NO_DEVICE/);
   assert.deepEqual(slept, [], "no GPU is not worth waiting for");
+});
+
+test("Hopper attention variants: named by their six defines, chosen by SCEMBED_ATTENTION_SM90, compiled with only those", () => {
+  const names = SM90_VARIANTS.map(variantName);
+  assert.equal(names[0], "64,2,2,0,1,1", "the default first");
+  assert.equal(new Set(names).size, names.length, "no two variants share a name");
+  for (const v of SM90_VARIANTS) assert.equal(sm90Variant({ SCEMBED_ATTENTION_SM90: variantName(v) }), v);
+  assert.equal(sm90Variant({}), SM90_DEFAULT);
+  assert.throws(() => sm90Variant({ SCEMBED_ATTENTION_SM90: "64,2,2,0,1" }), /is none of 64,2,2,0,1,1 \|/);
+  // a benchmark's variant object carries a `kind`: the kernel compiles (and is cached) the same
+  assert.deepEqual(sm90Defines({ ...SM90_VARIANTS[1]!, kind: "sm90" } as never), {
+    BK: 64,
+    STAGES: 3,
+    MINB: 2,
+    PIPE: 0,
+    LAZY: 1,
+    PRODUCER: 1,
+  });
+});
+
+// ptxas serializes every wgmma of a kernel, without a word at run time, where other instructions
+// touch a product's registers while it runs (its warnings C7512–C7515): each tested Hopper variant
+// compiled as NVRTC compiles it, checked for those warnings and for spills. Needs nvcc (not a GPU).
+const nvcc = ["nvcc", "/usr/local/cuda/bin/nvcc"].find((c) => spawnSync(c, ["--version"]).status === 0);
+test("every tested Hopper attention variant compiles for sm_90a without spills or serialized wgmma", {
+  skip: nvcc ? false : "needs nvcc (CUDA toolkit) on PATH or in /usr/local/cuda/bin",
+}, (t) => {
+  const dir = tempDir(t, "scembed-ptxas-");
+  const source = join(dir, "attention-sm90.cu");
+  writeFileSync(source, kernelSource("attention-sm90.cu"));
+  for (const v of SM90_VARIANTS) {
+    const defines = Object.entries(sm90Defines(v)).map(([k, x]) => `-D${k}=${x}`);
+    const args = [
+      "-arch=sm_90a",
+      "-std=c++17",
+      "-cubin",
+      "-o",
+      join(dir, "k.cubin"),
+      "-Xptxas",
+      "-v",
+      ...defines,
+      source,
+    ];
+    const run = spawnSync(nvcc!, args, { encoding: "utf8" });
+    assert.equal(run.status, 0, `${variantName(v)}: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /C751\d/, `${variantName(v)}: ptxas serializes its wgmma`);
+    assert.match(run.stderr, /\b0 bytes spill stores, 0 bytes spill loads/, `${variantName(v)}: spills`);
+  }
 });

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # On the GPU machine (see pack.sh): unpacks Node.js and the pack, then runs the CUDA tests
 # ("tests"), the benchmark ("bench"), the attention kernels alone ("attention"), cuBLASLt's GEMM
-# algorithms ("gemms"), several of them (`run.sh attention tests bench`) or all four ("all"), in
-# that order; logs go to $OUT.
+# algorithms ("gemms"), several of them (`run.sh attention tests bench`) or all four ("all"),
+# always in that order (attention, gemms, tests, bench); logs go to $OUT.
 set -uo pipefail
+for s in "$@"; do [[ " attention gemms tests bench all " == *" $s "* ]] || { echo "run.sh: unknown step '$s' (attention, gemms, tests, bench, all)"; exit 2; }; done
+[[ $# -gt 0 ]] || { echo "usage: run.sh attention|gemms|tests|bench|all ..."; exit 2; }
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/scembed-out}; mkdir -p "$OUT"
 xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node

@@ -13,21 +13,18 @@ import { compileCached, type Compiler } from "./nvrtc.ts";
 export class KernelSet {
   private readonly functions = new Map<string, unknown>();
   private readonly modules = new Map<string, unknown>();
-  private readonly prelude: string;
 
   constructor(
     private readonly driver: CudaDriver,
     private readonly compiler: Compiler,
-  ) {
-    this.prelude = readFileSync(packagePath("src/gpu/kernels/common.cuh"), "utf8");
-  }
+  ) {}
 
   private module(file: string, defines: Record<string, number>, target: string | undefined): unknown {
     const key = `${file}:${JSON.stringify(defines)}:${target}`;
     let m = this.modules.get(key);
     if (!m) {
       const [major, minor] = this.driver.info.computeCapability;
-      const source = `${this.prelude}\n${withIncludes(file)}`;
+      const source = kernelSource(file);
       const options = [
         `--gpu-architecture=${target ?? `sm_${major}${minor}`}`,
         "--std=c++17",
@@ -48,8 +45,9 @@ export class KernelSet {
   }
 }
 
-/** the kernel file's text with each `#include "<header>.cuh"` replaced by that header's text */
-function withIncludes(file: string): string {
+/** what NVRTC compiles for a kernel file: common.cuh, then the file with each `#include
+ * "<header>.cuh"` replaced by that header's text */
+export function kernelSource(file: string): string {
   const read = (name: string) => readFileSync(packagePath("src/gpu/kernels", name), "utf8");
-  return read(file).replace(/^#include "([\w.-]+\.cuh)"$/gm, (_, header: string) => read(header));
+  return `${read("common.cuh")}\n${read(file).replace(/^#include "([\w.-]+\.cuh)"$/gm, (_, header: string) => read(header))}`;
 }

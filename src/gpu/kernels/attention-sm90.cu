@@ -1,7 +1,7 @@
 // Multi-head self-attention on Hopper (sm_90a): the same contract as attention.cu (qkv B×T×3H bf16,
 // out B×T×H, keys ≥ lengths[b] masked, query rows past the length written as zeros), for heads of
 // 64. After FlashAttention-3's design: one block = 128 queries of one head of one cell, two consumer
-// warpgroups of 64 queries each plus one producer warp. The producer streams 64-row boxes of K and
+// warpgroups of 64 queries each plus one producer warp (PRODUCER=0: none). The producer streams 64-row boxes of K and
 // V into a ring of STAGES shared-memory stages with the tensor memory accelerator (TMA:
 // cp.async.bulk.tensor, 128-byte swizzle, completion counted on an mbarrier per stage); consumers
 // release a stage on its "empty" mbarrier once its products are done. Both products run on wgmma:
@@ -50,6 +50,9 @@
 #endif
 #ifndef PRODUCER
 #define PRODUCER 1
+#endif
+#if PIPE && STAGES < 2
+#error "PIPE needs 2 stages or more: the next tile loads while this one's P·V runs"
 #endif
 #define BQ 128
 #define CONSUMERS 256
@@ -237,7 +240,13 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
       load(next++);
     }
   };
-  if (!PRODUCER && loader) refill(STAGES - 1);
+  // (the loader's warp meets again before its next wgmma, which needs all 32 lanes)
+#define LOADER_REFILL(need)   \
+  if (!PRODUCER) {            \
+    if (loader) refill(need); \
+    __syncwarp();             \
+  }
+  LOADER_REFILL(STAGES - 1);
   if (PRODUCER && warp == CONSUMERS / 32) {  // the producer
     if (lane == 0) {
       for (int it = 0; it < tiles; it++) load(it);
@@ -274,7 +283,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
   // rescaled and the next P made.
   {
     float s0[BK / 2];
-    if (!PRODUCER && loader) refill(0);
+    LOADER_REFILL(0);
     mbar_wait(FULL(0), 0);
     issue_scores(s0, qa, KB(0));
     wgmma_wait_all();
@@ -290,7 +299,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     const bool more = it + 1 < tiles;
     float sc[BK / 2];
     if (more) {
-      if (!PRODUCER && loader) refill(it + 1);
+      LOADER_REFILL(it + 1);
       mbar_wait(FULL((it + 1) % STAGES), ((it + 1) / STAGES) & 1);
     }
     issue_scores(sc, qa, KB(more ? it + 1 : it));
@@ -302,7 +311,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     wgmma_wait<0>();
     registers_ready<HEAD_DIM / 2>(r.o);
     mbar_arrive(EMPTY(it % STAGES));
-    if (!PRODUCER && loader) refill(it + 1);
+    LOADER_REFILL(it + 1);
     if (more && (it + 2) * BK > L) zero_v_tail(VB(it + 1), (it + 1) * BK, L, tid, wg);
     rescale(r, c);
     pack_p<BK>(sc, p);
@@ -310,7 +319,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
 #else
   for (int it = 0; it < tiles; it++) {
     float sc[BK / 2];
-    if (!PRODUCER && loader) refill(it);
+    LOADER_REFILL(it);
     mbar_wait(FULL(it % STAGES), (it / STAGES) & 1);
     issue_scores(sc, qa, KB(it));
     wgmma_wait_all();
@@ -322,7 +331,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     wgmma_wait_all();
     registers_ready<HEAD_DIM / 2>(r.o);
     mbar_arrive(EMPTY(it % STAGES));
-    if (!PRODUCER && loader) refill(it);
+    LOADER_REFILL(it);
   }
 #endif
 

@@ -4,8 +4,9 @@
  * an SM), on batches shaped like V2-104M's (96 cells, 12 heads of 64, lengths 1000–1536) and
  * V1-10M's (128 cells, 4 heads of 64, lengths 1000–2048): time per launch (CUDA events, median of 20
  * after 3 warm-ups), TFLOP/s over the unmasked work, and the relative difference from the first
- * variant, and the registers and local (spilled) bytes a thread of each compiled kernel. A variant that fails to compile or launch prints its error and the rest go on. Ends
- * with the fastest correct Hopper variant on the V2-like shape (BK,STAGES,MINB,PIPE,LAZY,PRODUCER).
+ * variant, and the registers and local (spilled) bytes a thread of each compiled kernel. A variant
+ * that fails to compile or launch prints its error and the rest go on. Ends with the fastest
+ * correct Hopper variant on the V2-like shape (BK,STAGES,MINB,PIPE,LAZY,PRODUCER).
  * Not a test: run on a GPU machine.   node dist/bench/attention-variants.js
  */
 import {

@@ -1,8 +1,8 @@
 // Multi-head self-attention on Hopper (sm_90a): the same contract as attention.cu (qkv B×T×3H bf16,
 // out B×T×H, keys ≥ lengths[b] masked, query rows past the length written as zeros), for heads of
 // 64. After FlashAttention-3's design: one block = 128 queries of one head of one cell, two consumer
-// warpgroups of 64 queries each plus one producer warp (PRODUCER=0: none). The producer streams 64-row boxes of K and
-// V into a ring of STAGES shared-memory stages with the tensor memory accelerator (TMA:
+// warpgroups of 64 queries each plus one producer warp (PRODUCER=0: none). The producer streams
+// 64-row boxes of K and V into a ring of STAGES shared-memory stages with the tensor memory accelerator (TMA:
 // cp.async.bulk.tensor, 128-byte swizzle, completion counted on an mbarrier per stage); consumers
 // release a stage on its "empty" mbarrier once its products are done. Both products run on wgmma:
 // S = Q·Kᵀ with Q and K from shared memory (K-major), O += P·V with P from registers (the S
@@ -14,7 +14,7 @@
 // the same products on every path (the last tile issues one more, fully masked, Q·Kᵀ); otherwise
 // it serializes every wgmma and says so (C7512–C7515; `nvcc -arch=sm_90a -cubin -Xptxas -v` on
 // this file shows them, registers and spills without a GPU). With the producer warp, two blocks
-// an SM leave it 96 registers: it spills; PRODUCER=0 gives it 128 (118 used). Measured on an H200:
+// an SM leave it 96 registers: it spills; with PRODUCER=0 it uses 118. Measured on an H200:
 // 265–288 TFLOP/s, no faster than PRODUCER=0 without it (287), both behind the default (372–400).
 // (Also tried and dropped: the two warpgroups taking turns to issue, FlashAttention-3's ping-pong,
 // 244–282; each tile in two halves of 32 keys, 199–208.)
@@ -31,7 +31,8 @@
 // a cell, half the time): the SM's tensor cores go to the other blocks.
 // Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
 // the V rows of the last tile zeroed, so nothing non-finite there can reach the output.
-// grid: (ceil(queries/128), heads, B); block: 288 threads (PRODUCER=0: 256); dynamic shared memory: smemBytes().
+// grid: (ceil(queries/128), heads, B); block: 288 threads (PRODUCER=0: 256); dynamic shared
+// memory: smemBytes().
 #define HEAD_DIM 64
 #ifndef BK
 #define BK 128
@@ -170,7 +171,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     registers_ready<BK / 2>(s0);
     if (BK > L) mask_tail(s0, 0, L, VB(0), t4, tid, wg);
     softmax(s0, r, scaleLog2);  // O is still zero: nothing to rescale
-    pack_p<BK>(s0, p);
+    pack_p(s0, p);
   }
   // The same products every tile (ptxas serializes them where their number depends on the path):
   // after the last tile, scores against the last tile's keys again, all masked, so that softmax
@@ -186,15 +187,15 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     issue_pv(r, p, VB(it));
     wgmma_wait<1>();
     registers_ready<BK / 2>(sc);
-    if ((it + 2) * BK > L) mask_keys<BK>(sc, (it + 1) * BK, L, t4);  // past the last tile: every key
+    if ((it + 2) * BK > L) mask_keys(sc, (it + 1) * BK, L, t4);  // past the last tile: every key
     const Rescale c = softmax(sc, r, scaleLog2);
-    wgmma_wait<0>();
+    wgmma_wait_all();
     registers_ready<HEAD_DIM / 2>(r.o);
     mbar_arrive(EMPTY(it % STAGES));
     LOADER_REFILL(it + 1);
     if (more && (it + 2) * BK > L) zero_v_tail(VB(it + 1), (it + 1) * BK, L, tid, wg);
     rescale(r, c);
-    pack_p<BK>(sc, p);
+    pack_p(sc, p);
   }
 #else
   for (int it = 0; it < tiles; it++) {
@@ -206,7 +207,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, MINB)
     registers_ready<BK / 2>(sc);
     if ((it + 1) * BK > L) mask_tail(sc, it * BK, L, VB(it), t4, tid, wg);
     rescale(r, softmax(sc, r, scaleLog2));
-    pack_p<BK>(sc, p);
+    pack_p(sc, p);
     issue_pv(r, p, VB(it));
     wgmma_wait_all();
     registers_ready<HEAD_DIM / 2>(r.o);

@@ -30,12 +30,11 @@ __device__ __forceinline__ void zero_v_tail(unsigned vb, int kv0, int L, int tid
   asm volatile("bar.sync %0, 128;" ::"r"(1 + wg) : "memory");
 }
 
-// Masks the scores of keys ≥ L among KEYS keys from k0.
-template <int KEYS>
+// Masks the scores of the tile's keys ≥ L (the tile's first key: k0).
 __device__ __forceinline__ void mask_keys(float* s, int k0, int L, int t4) {
   const float NEG_INF = __int_as_float(0xff800000);
 #pragma unroll
-  for (int j = 0; j < KEYS / 8; j++) {
+  for (int j = 0; j < BK / 8; j++) {
 #pragma unroll
     for (int e = 0; e < 2; e++) {
       if (k0 + j * 8 + 2 * t4 + e >= L) s[4 * j + e] = s[4 * j + 2 + e] = NEG_INF;
@@ -45,7 +44,7 @@ __device__ __forceinline__ void mask_keys(float* s, int k0, int L, int t4) {
 
 // Masks keys ≥ L in the tile at kv0 and zeroes their V rows.
 __device__ __forceinline__ void mask_tail(float* s, int kv0, int L, unsigned vb, int t4, int tid, int wg) {
-  mask_keys<BK>(s, kv0, L, t4);
+  mask_keys(s, kv0, L, t4);
   zero_v_tail(vb, kv0, L, tid, wg);
 }
 
@@ -105,11 +104,10 @@ __device__ __forceinline__ void rescale(Rows& r, const Rescale& c) {
   }
 }
 
-// P (bf16, the A-operand layout of the next product) from KEYS exponentials
-template <int KEYS>
+// P (bf16, the A-operand layout of the next product) from the tile's exponentials
 __device__ __forceinline__ void pack_p(const float* e, unsigned (*p)[4]) {
 #pragma unroll
-  for (int j = 0; j < KEYS / 8; j++) {
+  for (int j = 0; j < BK / 8; j++) {
     p[j / 2][(j & 1) * 2] = pack2(e[4 * j], e[4 * j + 1]);
     p[j / 2][(j & 1) * 2 + 1] = pack2(e[4 * j + 2], e[4 * j + 3]);
   }

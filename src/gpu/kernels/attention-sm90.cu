@@ -27,6 +27,14 @@
 // PRODUCER=0: no producer warp; thread 0 loads each tile once both warpgroups have released its
 // stage, checking twice a tile (`refill`), so two blocks an SM fit 128 registers a thread. Slower
 // (287 vs 385 TFLOP/s), probably as its warpgroup then waits for the other's releases.
+// Also measured and dropped (2026-12-02, V2-like shape, the default at 392–394 beside them):
+// the last warp to release a stage loads the tile STAGES later into it (an acq_rel counter in
+// shared memory instead of the producer warp; 128 registers): 360–363; that with each warpgroup's
+// Q read once into registers (Q·Kᵀ as register-A wgmma: shared memory then serves only K): 368–375
+// — and wrong (relative error 0.9) without PIPE, not understood — with PIPE 363–382, correct;
+// three consumer warpgroups a block (192 queries, one block an SM, 13 warps: 128 registers):
+// 331, with PIPE 353, with PIPE and Q in registers 361–365. Q in registers gains 2–3 % wherever
+// it fits, but with the producer warp it does not (144 bytes spilled, wgmma serialized).
 // A warpgroup whose 64 queries all lie past the length only writes their zeros (the last block of
 // a cell, half the time): the SM's tensor cores go to the other blocks.
 // Rows of K/V past the length inside the cell are real padding rows; their scores are masked and
